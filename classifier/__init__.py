@@ -1,0 +1,1 @@
+"""Suggestion classifier: jieba + TF-IDF + scikit-learn. No Telegram, no database here."""

@@ -1,0 +1,1 @@
+"""Knowledge base: FAQ answers, stations and policies from files admins edit."""
