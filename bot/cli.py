@@ -1,0 +1,5 @@
+"""The `nuanxin` command line."""
+
+
+def main() -> None:
+    raise SystemExit("not yet")
