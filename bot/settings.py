@@ -1,0 +1,184 @@
+"""All settings in one table: name, default, help. Read from the environment and `.env`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "BOT_TOKEN",
+        "",
+        "Bot token from @BotFather. Required by `nuanxin run`; "
+        "`nuanxin demo` makes up its own. Never logged.",
+    ),
+    Setting(
+        "TELEGRAM_API_URL",
+        "https://api.telegram.org",
+        "Base URL of the Bot API; point it at a self-hosted Bot API server if you run one.",
+    ),
+    Setting(
+        "DATABASE_URL",
+        "sqlite:///var/nuanxin.db",
+        "SQLAlchemy URL. SQLite by default; PostgreSQL in production, "
+        "e.g. `postgresql://user@host/db`.",
+    ),
+    Setting(
+        "STAFF_CHAT_ID",
+        "",
+        "Chat (usually a staff group) where new suggestions are "
+        "announced. Empty: no announcements.",
+    ),
+    Setting(
+        "STAFF_IDS",
+        "",
+        "Comma-separated Telegram user ids with the staff role "
+        "(besides those added with `nuanxin staff add`).",
+    ),
+    Setting("ADMIN_IDS", "", "Comma-separated Telegram user ids with the admin role."),
+    Setting("LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
+    Setting(
+        "WEBHOOK_URL",
+        "",
+        "Public HTTPS URL of this bot. When set, `nuanxin run` takes "
+        "updates by webhook instead of long polling.",
+    ),
+    Setting("WEBHOOK_LISTEN", "127.0.0.1", "Address the webhook server listens on."),
+    Setting("WEBHOOK_PORT", "8443", "Port the webhook server listens on."),
+    Setting(
+        "WEBHOOK_SECRET",
+        "",
+        "Secret token Telegram sends with every webhook call "
+        "(recommended when WEBHOOK_URL is set).",
+    ),
+    Setting(
+        "CONVERSATION_TIMEOUT",
+        "900",
+        "Seconds of silence after which an unfinished "
+        "suggestion conversation ends (the worker is told).",
+    ),
+    Setting("TIMEZONE", "Asia/Shanghai", "Time zone for receipt codes, dates and opening hours."),
+    Setting(
+        "MODEL_DIR",
+        "var/model",
+        "Directory of the suggestion classifier model; a default "
+        "model is trained there from the seed data at first start.",
+    ),
+    Setting(
+        "KNOWLEDGE_DIR",
+        "",
+        "Directory with the FAQ, station and policy files. "
+        "Empty: the sample shipped with the package.",
+    ),
+    Setting(
+        "KNOWLEDGE_WATCH", "0", "1 to reload the knowledge files automatically when they change."
+    ),
+)
+
+_DEFAULTS = {s.name: s.default for s in SETTINGS}
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a `.env` file: `NAME=value` lines, `#` comments, optional quotes."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        name, _, value = line.partition("=")
+        name = name.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[name] = value
+    return values
+
+
+def _ids(value: str) -> frozenset[int]:
+    try:
+        return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise SettingsError(f"expected comma-separated numbers, got {value!r}") from None
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str
+    telegram_api_url: str
+    database_url: str
+    staff_chat_id: int | None
+    staff_ids: frozenset[int]
+    admin_ids: frozenset[int]
+    log_level: str
+    webhook_url: str
+    webhook_listen: str
+    webhook_port: int
+    webhook_secret: str
+    conversation_timeout: float
+    timezone: str
+    model_dir: Path
+    knowledge_dir: Path | None
+    knowledge_watch: bool
+
+    def __repr__(self) -> str:  # never show the token
+        return f"Settings(database_url={self.database_url!r}, api={self.telegram_api_url!r})"
+
+    @classmethod
+    def load(
+        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+    ) -> Settings:
+        """Settings from `.env` (if any) overridden by the environment, then the defaults."""
+        values = dict(_DEFAULTS)
+        if env_file is not None:
+            values.update(read_env_file(env_file))
+        environ = os.environ if environ is None else environ
+        values.update({k: v for k, v in environ.items() if k in _DEFAULTS})
+        return cls.from_values(values)
+
+    @classmethod
+    def from_values(cls, v: Mapping[str, str]) -> Settings:
+        """Build settings from raw strings, with a clear error naming a bad setting."""
+        try:
+            chat = v["STAFF_CHAT_ID"].strip()
+            return cls(
+                bot_token=v["BOT_TOKEN"].strip(),
+                telegram_api_url=v["TELEGRAM_API_URL"].rstrip("/"),
+                database_url=v["DATABASE_URL"],
+                staff_chat_id=int(chat) if chat else None,
+                staff_ids=_ids(v["STAFF_IDS"]),
+                admin_ids=_ids(v["ADMIN_IDS"]),
+                log_level=v["LOG_LEVEL"].upper(),
+                webhook_url=v["WEBHOOK_URL"],
+                webhook_listen=v["WEBHOOK_LISTEN"],
+                webhook_port=int(v["WEBHOOK_PORT"]),
+                webhook_secret=v["WEBHOOK_SECRET"],
+                conversation_timeout=float(v["CONVERSATION_TIMEOUT"]),
+                timezone=v["TIMEZONE"],
+                model_dir=Path(v["MODEL_DIR"]),
+                knowledge_dir=Path(v["KNOWLEDGE_DIR"]) if v["KNOWLEDGE_DIR"] else None,
+                knowledge_watch=v["KNOWLEDGE_WATCH"].strip() in ("1", "true", "yes", "on"),
+            )
+        except ValueError as exc:
+            raise SettingsError(f"invalid setting: {exc}") from None
+
+    def with_values(self, **changes: object) -> Settings:
+        """A copy with some fields replaced (tests and the demo use this)."""
+        from dataclasses import replace
+
+        return replace(self, **changes)  # type: ignore[arg-type]

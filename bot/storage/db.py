@@ -1,0 +1,107 @@
+"""Engine creation and Alembic migrations, the same code for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
+
+logger = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message says why and what to do."""
+
+
+def normalize_url(url: str) -> URL:
+    """Use psycopg 3 for PostgreSQL URLs given without a driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite files get their folder and WAL mode."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        parsed,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        pool_timeout=10,
+        connect_args={"connect_timeout": 5},
+    )
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None for an empty database)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest revision, refusing a newer database."""
+    config = _alembic_config(engine)
+    script = ScriptDirectory.from_config(config)
+    try:
+        revision = current_revision(engine)
+    except OperationalError as exc:
+        raise DatabaseError(
+            f"cannot reach the database {describe(engine)}: {_first_line(exc)}"
+        ) from None
+    if revision is not None and not _known(script, revision):
+        raise DatabaseError(
+            f"the database is at schema revision {revision}, newer than this version of "
+            "nuanxin knows: upgrade nuanxin, or point DATABASE_URL at another database"
+        )
+    if revision != script.get_current_head():
+        logger.info("migrating database %s from %s", describe(engine), revision or "empty")
+        command.upgrade(config, "head")
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except Exception:  # alembic raises its own errors for unknown ids
+        return False
+
+
+def describe(engine: Engine) -> str:
+    """The database URL without its password."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", exc)) or type(exc).__name__
+    return text.strip().splitlines()[0]

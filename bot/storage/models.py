@@ -1,0 +1,149 @@
+"""SQLAlchemy 2 typed models. Every schema change gets an Alembic migration."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: the database stores naive UTC timestamps on every backend."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Role(enum.StrEnum):
+    WORKER = "worker"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class Status(enum.StrEnum):
+    RECEIVED = "received"  # 受理
+    IN_PROGRESS = "in_progress"  # 办理中
+    ANSWERED = "answered"  # 已答复
+    ADOPTED = "adopted"  # 已采纳
+    NOT_ADOPTED = "not_adopted"  # 未采纳
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str | None] = mapped_column(String(8))
+    worker_type: Mapped[str | None] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(8), default=Role.WORKER)
+    display_name: Mapped[str | None] = mapped_column(String(128))
+    username: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Suggestion(Base):
+    __tablename__ = "suggestions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    text: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    place: Mapped[str | None] = mapped_column(String(200))
+    worker_type: Mapped[str | None] = mapped_column(String(16))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    contact_name: Mapped[str | None] = mapped_column(String(128))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(32), index=True)
+    predicted_category: Mapped[str | None] = mapped_column(String(32))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    worker_category: Mapped[str | None] = mapped_column(String(32))
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default=Status.RECEIVED, index=True)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    source_update_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+
+
+class Event(Base):
+    """Append-only log of what happened to a suggestion, by whom, when."""
+
+    __tablename__ = "suggestion_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(
+        ForeignKey("suggestions.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(24))
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class DailyCounter(Base):
+    """Per-day sequence behind readable receipt codes (NX-20261128-0042)."""
+
+    __tablename__ = "daily_counters"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Draft(Base):
+    """An unfinished conversation: its step and answers, written before each reply."""
+
+    __tablename__ = "drafts"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class Outbox(Base):
+    """Messages the bot owes someone (staff announcements, answers), retried until delivered."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(24))
+    suggestion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("suggestions.id", ondelete="CASCADE")
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "failed_at", "next_attempt_at"),)

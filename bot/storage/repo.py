@@ -1,0 +1,291 @@
+"""The repository: every read and write the bot and the CLI make, one transaction each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.storage.models import (
+    DailyCounter,
+    Draft,
+    Event,
+    Outbox,
+    Role,
+    Status,
+    Suggestion,
+    User,
+    utcnow,
+)
+from bot.storage.views import DraftView, EventView, Page, SuggestionView, UserView
+
+SUGGESTION_FIELDS = (
+    "text", "attachments", "latitude", "longitude", "place", "worker_type", "anonymous",
+    "contact_name", "contact_phone", "category", "predicted_category", "confidence",
+    "worker_category", "needs_review", "language",
+)  # fmt: skip
+
+
+def _user_view(user: User) -> UserView:
+    return UserView(user.id, user.language, user.worker_type, user.role, user.display_name)
+
+
+def _event_view(event: Event) -> EventView:
+    return EventView(event.kind, event.actor_id, dict(event.data or {}), event.created_at)
+
+
+def suggestion_view(row: Suggestion, events: list[Event] | None = None) -> SuggestionView:
+    """An immutable copy of a suggestion row (and its events, when given)."""
+    return SuggestionView(
+        id=row.id, code=row.code, user_id=row.user_id, chat_id=row.chat_id,
+        language=row.language, text=row.text, attachments=list(row.attachments or []),
+        latitude=row.latitude, longitude=row.longitude, place=row.place,
+        worker_type=row.worker_type, anonymous=row.anonymous, contact_name=row.contact_name,
+        contact_phone=row.contact_phone, category=row.category,
+        predicted_category=row.predicted_category, confidence=row.confidence,
+        worker_category=row.worker_category, needs_review=row.needs_review, status=str(row.status),
+        answer=row.answer, answered_at=row.answered_at, created_at=row.created_at,
+        events=tuple(_event_view(e) for e in events or ()),
+    )  # fmt: skip
+
+
+class Store:
+    """All database access, behind small methods that take and return plain values."""
+
+    def __init__(self, engine: Engine, code_prefix: str = "NX") -> None:
+        self.engine = engine
+        self.code_prefix = code_prefix
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in a transaction: committed on success, rolled back on error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    # users -----------------------------------------------------------------
+
+    def touch_user(
+        self, user_id: int, language: str | None, display_name: str | None, username: str | None
+    ) -> UserView:
+        """Create the user on first contact; refresh name and username otherwise."""
+        with self.session() as s:
+            user = s.get(User, user_id)
+            if user is None:
+                user = User(id=user_id, language=language, role=Role.WORKER)
+                s.add(user)
+            user.display_name = display_name
+            user.username = username
+            s.flush()
+            return _user_view(user)
+
+    def get_user(self, user_id: int) -> UserView | None:
+        with self.session() as s:
+            user = s.get(User, user_id)
+            return _user_view(user) if user else None
+
+    def set_user_fields(self, user_id: int, **fields: Any) -> None:
+        """Update language, worker_type or role of an existing user."""
+        allowed = {"language", "worker_type", "role"}
+        if not set(fields) <= allowed:
+            raise ValueError(f"cannot set {set(fields) - allowed}")
+        with self.session() as s:
+            user = s.get(User, user_id) or User(id=user_id, role=Role.WORKER)
+            for name, value in fields.items():
+                setattr(user, name, value)
+            s.add(user)
+
+    # drafts ----------------------------------------------------------------
+
+    def load_draft(self, name: str, chat_id: int, user_id: int) -> DraftView | None:
+        with self.session() as s:
+            draft = s.get(Draft, (name, chat_id, user_id))
+            return DraftView(draft.state, dict(draft.data), draft.updated_at) if draft else None
+
+    def save_draft(
+        self, name: str, chat_id: int, user_id: int, state: str, data: dict[str, Any]
+    ) -> None:
+        with self.session() as s:
+            draft = s.get(Draft, (name, chat_id, user_id))
+            if draft is None:
+                draft = Draft(name=name, chat_id=chat_id, user_id=user_id)
+                s.add(draft)
+            draft.state, draft.data, draft.updated_at = state, dict(data), utcnow()
+
+    def set_draft_state(self, name: str, chat_id: int, user_id: int, state: str | None) -> None:
+        """Record a conversation state (None ends it)."""
+        with self.session() as s:
+            draft = s.get(Draft, (name, chat_id, user_id))
+            if state is None:
+                if draft is not None:
+                    s.delete(draft)
+            elif draft is None:
+                s.add(Draft(name=name, chat_id=chat_id, user_id=user_id, state=state, data={}))
+            else:
+                draft.state = state
+
+    def delete_draft(self, name: str, chat_id: int, user_id: int) -> None:
+        self.set_draft_state(name, chat_id, user_id, None)
+
+    def conversation_states(self, name: str) -> dict[tuple[int, int], str]:
+        with self.session() as s:
+            rows = s.execute(select(Draft.chat_id, Draft.user_id, Draft.state).where(
+                Draft.name == name))  # fmt: skip
+            return {(chat, user): state for chat, user, state in rows}
+
+    def pop_expired_drafts(self, name: str, idle: timedelta) -> list[tuple[int, int, str]]:
+        """Delete drafts idle longer than `idle`; return their (chat, user, language)."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(Draft).where(Draft.name == name, Draft.updated_at < utcnow() - idle)
+            ).all()
+            expired = [(d.chat_id, d.user_id, str(d.data.get("lang", "zh"))) for d in rows]
+            for draft in rows:
+                s.delete(draft)
+            return expired
+
+    # suggestions -------------------------------------------------------------
+
+    def _next_number(self, s: Session, day: date) -> int:
+        insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        stmt = (
+            insert(DailyCounter)
+            .values(day=day, last=1)
+            .on_conflict_do_update(
+                index_elements=[DailyCounter.day], set_={"last": DailyCounter.last + 1}
+            )
+            .returning(DailyCounter.last)
+        )
+        return int(s.execute(stmt).scalar_one())
+
+    def find_by_update(self, update_id: int) -> SuggestionView | None:
+        with self.session() as s:
+            row = s.scalar(select(Suggestion).where(Suggestion.source_update_id == update_id))
+            return suggestion_view(row) if row else None
+
+    def submit(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        update_id: int,
+        local_day: date,
+        fields: dict[str, Any],
+        announce_to: int | None,
+        draft_name: str,
+    ) -> tuple[SuggestionView, bool]:
+        """Commit a suggestion with its 'created' event, drop the draft, queue the staff notice.
+
+        Idempotent on `update_id`: a redelivered update returns the stored suggestion and False.
+        """
+        existing = self.find_by_update(update_id)
+        if existing is not None:
+            return existing, False
+        unknown = set(fields) - set(SUGGESTION_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown suggestion fields {unknown}")
+        try:
+            with self.session() as s:
+                number = self._next_number(s, local_day)
+                code = f"{self.code_prefix}-{local_day:%Y%m%d}-{number:04d}"
+                row = Suggestion(
+                    code=code, user_id=user_id, chat_id=chat_id, source_update_id=update_id,
+                    status=Status.RECEIVED, **fields,
+                )  # fmt: skip
+                s.add(row)
+                s.flush()
+                s.add(Event(suggestion_id=row.id, kind="created", actor_id=user_id, data={}))
+                if announce_to is not None:
+                    s.add(Outbox(chat_id=announce_to, kind="announce", suggestion_id=row.id))
+                key = (Draft.name == draft_name, Draft.chat_id == chat_id)
+                s.execute(delete(Draft).where(*key, Draft.user_id == user_id))
+                return suggestion_view(row), True
+        except IntegrityError:
+            again = self.find_by_update(update_id)
+            if again is None:
+                raise
+            return again, False
+
+    def get_suggestion(self, code: str, with_events: bool = False) -> SuggestionView | None:
+        with self.session() as s:
+            row = s.scalar(select(Suggestion).where(Suggestion.code == code.upper()))
+            if row is None:
+                return None
+            events = self._events(s, row.id) if with_events else None
+            return suggestion_view(row, events)
+
+    def get_suggestion_by_id(self, suggestion_id: int) -> SuggestionView | None:
+        with self.session() as s:
+            row = s.get(Suggestion, suggestion_id)
+            return suggestion_view(row) if row else None
+
+    def _events(self, s: Session, suggestion_id: int) -> list[Event]:
+        query = select(Event).where(Event.suggestion_id == suggestion_id).order_by(Event.id)
+        return list(s.scalars(query))
+
+    def user_suggestions(self, user_id: int, offset: int = 0, limit: int = 5) -> Page:
+        """A worker's suggestions, newest first."""
+        with self.session() as s:
+            where = Suggestion.user_id == user_id
+            total = s.scalar(select(func.count()).select_from(Suggestion).where(where)) or 0
+            rows = s.scalars(
+                select(Suggestion)
+                .where(where)
+                .order_by(Suggestion.created_at.desc(), Suggestion.id.desc())
+                .offset(offset)
+                .limit(limit)
+            ).all()
+            return Page([suggestion_view(r) for r in rows], total, offset, limit)
+
+    def count_suggestions(self) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.count()).select_from(Suggestion)) or 0
+
+    # outbox ------------------------------------------------------------------
+
+    def due_outbox(self, limit: int = 20) -> list[tuple[int, int, str, int | None, dict[str, Any]]]:
+        """Undelivered messages whose next attempt is due: (id, chat, kind, suggestion, payload)."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(Outbox)
+                .where(
+                    Outbox.sent_at.is_(None),
+                    Outbox.failed_at.is_(None),
+                    Outbox.next_attempt_at <= utcnow(),
+                )
+                .order_by(Outbox.id)
+                .limit(limit)
+            ).all()
+            return [(r.id, r.chat_id, r.kind, r.suggestion_id, dict(r.payload)) for r in rows]
+
+    def outbox_sent(self, outbox_id: int) -> None:
+        with self.session() as s:
+            row = s.get(Outbox, outbox_id)
+            if row is not None:
+                row.sent_at = utcnow()
+
+    def outbox_failed(self, outbox_id: int, error: str, retry_in: float | None) -> None:
+        """Record a failed attempt; retry after `retry_in` seconds, or give up when None."""
+        with self.session() as s:
+            row = s.get(Outbox, outbox_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.last_error = error[:300]
+            if retry_in is None:
+                row.failed_at = utcnow()
+            else:
+                row.next_attempt_at = utcnow() + timedelta(seconds=retry_in)
+
+    def pending_outbox(self) -> int:
+        with self.session() as s:
+            query = select(func.count()).select_from(Outbox).where(
+                Outbox.sent_at.is_(None), Outbox.failed_at.is_(None))  # fmt: skip
+            return s.scalar(query) or 0
