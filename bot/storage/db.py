@@ -78,7 +78,8 @@ def migrate(engine: Engine) -> None:
         revision = current_revision(engine)
     except OperationalError as exc:
         raise DatabaseError(
-            f"cannot reach the database {describe(engine)}: {_first_line(exc)}"
+            f"cannot reach the database {describe(engine)} ({_first_line(exc)}): "
+            "check DATABASE_URL and that the database server is running"
         ) from None
     if revision is not None and not _known(script, revision):
         raise DatabaseError(

@@ -134,11 +134,15 @@ class Store:
     def delete_draft(self, name: str, chat_id: int, user_id: int) -> None:
         self.set_draft_state(name, chat_id, user_id, None)
 
-    def conversation_states(self, name: str) -> dict[tuple[int, int], str]:
+    def conversation_states(
+        self, name: str, max_idle: timedelta | None = None
+    ) -> dict[tuple[int, int], str]:
+        """(chat, user) -> state of unfinished drafts, optionally only recently active ones."""
+        query = select(Draft.chat_id, Draft.user_id, Draft.state).where(Draft.name == name)
+        if max_idle is not None:
+            query = query.where(Draft.updated_at >= utcnow() - max_idle)
         with self.session() as s:
-            rows = s.execute(select(Draft.chat_id, Draft.user_id, Draft.state).where(
-                Draft.name == name))  # fmt: skip
-            return {(chat, user): state for chat, user, state in rows}
+            return {(chat, user): state for chat, user, state in s.execute(query)}
 
     def pop_expired_drafts(self, name: str, idle: timedelta) -> list[tuple[int, int, str]]:
         """Delete drafts idle longer than `idle`; return their (chat, user, language)."""
@@ -181,7 +185,7 @@ class Store:
         announce_to: int | None,
         draft_name: str,
     ) -> tuple[SuggestionView, bool]:
-        """Commit a suggestion with its 'created' event, drop the draft, queue the staff notice.
+        """Commit a suggestion, its 'created' event, its receipt and staff notice; drop the draft.
 
         Idempotent on `update_id`: a redelivered update returns the stored suggestion and False.
         """
@@ -202,8 +206,13 @@ class Store:
                 s.add(row)
                 s.flush()
                 s.add(Event(suggestion_id=row.id, kind="created", actor_id=user_id, data={}))
+                s.add(Outbox(chat_id=chat_id, kind="receipt", suggestion_id=row.id))
                 if announce_to is not None:
                     s.add(Outbox(chat_id=announce_to, kind="announce", suggestion_id=row.id))
+                    for attachment in row.attachments or []:
+                        payload = {"file": attachment}
+                        s.add(Outbox(chat_id=announce_to, kind="announce_file",
+                                     suggestion_id=row.id, payload=payload))  # fmt: skip
                 key = (Draft.name == draft_name, Draft.chat_id == chat_id)
                 s.execute(delete(Draft).where(*key, Draft.user_id == user_id))
                 return suggestion_view(row), True
@@ -283,6 +292,11 @@ class Store:
                 row.failed_at = utcnow()
             else:
                 row.next_attempt_at = utcnow() + timedelta(seconds=retry_in)
+
+    def outbox_attempts(self, outbox_id: int) -> int:
+        with self.session() as s:
+            row = s.get(Outbox, outbox_id)
+            return row.attempts if row else 0
 
     def pending_outbox(self) -> int:
         with self.session() as s:

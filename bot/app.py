@@ -1,0 +1,99 @@
+"""Building the Application: services, handlers and background jobs, wired in one place."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import BotCommand, ReplyKeyboardRemove, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
+
+from bot.context import BotContext, Services
+from bot.handlers import errors, mine, start, suggest
+from bot.handlers.common import remember_user
+from bot.i18n import t
+from bot.messages import RENDERERS
+from bot.outbox import OutboxSender
+from bot.persistence import DraftPersistence
+from bot.settings import Settings
+from bot.storage import Store
+
+logger = logging.getLogger(__name__)
+OUTBOX_INTERVAL = 5.0
+SWEEP_INTERVAL = 30.0
+COMMANDS = {
+    "zh": [("start", "主菜单"), ("suggest", "提建议"), ("my", "我的建议"), ("help", "帮助"),
+           ("cancel", "取消"), ("language", "English / 中文")],
+    "en": [("start", "Main menu"), ("suggest", "Make a suggestion"), ("my", "My suggestions"),
+           ("help", "Help"), ("cancel", "Cancel"), ("language", "中文 / English")],
+}  # fmt: skip
+
+
+def build_services(settings: Settings, store: Store) -> Services:
+    """Services shared by all handlers."""
+    services = Services(settings=settings, store=store, tz=ZoneInfo(settings.timezone))
+    services.outbox = OutboxSender(store, RENDERERS)
+    return services
+
+
+def build_application(services: Services) -> Application:  # type: ignore[type-arg]
+    """The real python-telegram-bot Application, talking to `TELEGRAM_API_URL`."""
+    settings = services.settings
+    api = settings.telegram_api_url
+    app = (
+        ApplicationBuilder()
+        .token(settings.bot_token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.tz))
+        .persistence(DraftPersistence(services.store, settings.conversation_timeout))
+        .concurrent_updates(False)  # ConversationHandler needs updates in order
+        .post_init(_post_init)
+        .build()
+    )
+    app.bot_data["services"] = services
+    app.add_handler(TypeHandler(Update, remember_user), group=-1)
+    start.register(app)
+    suggest.register(app, settings.conversation_timeout)
+    mine.register(app)
+    errors.register_last(app)
+    return app
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    """Publish the command menu and start the background jobs."""
+    for lang, commands in COMMANDS.items():
+        code = None if lang == "zh" else lang
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in commands], language_code=code)
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(_flush_outbox, OUTBOX_INTERVAL, first=1, name="outbox")
+    app.job_queue.run_repeating(_sweep_drafts, SWEEP_INTERVAL, first=0, name="sweep")
+
+
+async def _flush_outbox(context: BotContext) -> None:
+    """Retry what the outbox still owes."""
+    if context.services.outbox is not None:
+        await context.services.outbox.flush(context.bot)
+
+
+async def _sweep_drafts(context: BotContext) -> None:
+    """End drafts idle past the timeout that no in-memory timer covers (after a restart)."""
+    settings = context.services.settings
+    idle = timedelta(seconds=settings.conversation_timeout + SWEEP_INTERVAL)
+    expired = await context.db(context.store.pop_expired_drafts, suggest.NAME, idle)
+    for chat_id, _user_id, lang in expired:
+        try:
+            await context.bot.send_message(
+                chat_id, t("suggest.timeout", lang), reply_markup=ReplyKeyboardRemove()
+            )
+        except Exception as exc:  # a blocked chat must not stop the sweep
+            logger.warning("could not tell chat %s its draft expired: %s", chat_id, exc)
+
+
+def job_names(app: Application[Any, Any, Any, Any, Any, Any]) -> list[str]:
+    """Names of the scheduled jobs (for diagnostics)."""
+    return [job.name or "" for job in app.job_queue.jobs()] if app.job_queue else []

@@ -1,0 +1,467 @@
+"""The suggestion conversation: text, kind of work, place, anonymity, confirm.
+
+Every step writes the draft and its next state to the database before it replies, so a
+worker continues at the same step after the bot restarts (see `bot.persistence`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import unicodedata
+import warnings
+from typing import Any
+
+from telegram import Message, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.handlers import suggest_ui as ui
+from bot.handlers.common import main_menu, send, user_lang
+from bot.i18n import WORKER_TYPES, t
+from bot.submit import deliver, submit_draft
+
+NAME = "suggest"
+TEXT, WORKER, LOCATION, IDENTITY, PHONE, CONFIRM = (
+    "text", "worker", "location", "identity", "phone", "confirm",
+)  # fmt: skip
+END = ConversationHandler.END
+MAX_TEXT = 1000
+MAX_PLACE = 100
+MAX_PHOTOS = 5
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+SKIP_WORDS = {t("suggest.skip", lang) for lang in ("zh", "en")} | {"跳过", "skip"}
+NO_PHONE_WORDS = {t("suggest.no_phone", lang) for lang in ("zh", "en")}
+
+Draft = dict[str, Any]
+
+
+def _key(update: Update) -> tuple[int, int]:
+    assert update.effective_chat and update.effective_user
+    return update.effective_chat.id, update.effective_user.id
+
+
+async def _load(update: Update, context: BotContext) -> Draft | None:
+    chat_id, user_id = _key(update)
+    draft = await context.db(context.store.load_draft, NAME, chat_id, user_id)
+    return draft.data if draft else None
+
+
+async def _save(update: Update, context: BotContext, state: str, draft: Draft) -> None:
+    chat_id, user_id = _key(update)
+    await context.db(context.store.save_draft, NAME, chat_id, user_id, state, draft)
+
+
+async def _lost(update: Update, context: BotContext) -> object:
+    """The draft is gone (expired or lost in a crash): say so plainly and end."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    lang = user_lang(update, context)
+    await send(
+        update, context, t("suggest.restart_needed", lang), reply_markup=ReplyKeyboardRemove()
+    )
+    return END
+
+
+def clean_text(text: str) -> str:
+    """Drop invisible and control characters (keeping line breaks) and outer spaces."""
+    kept = (ch for ch in text if ch in "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Co"))
+    return "".join(kept).strip()
+
+
+def text_problem(text: str) -> tuple[str, dict[str, int]] | None:
+    """Why `text` cannot be a suggestion (a text key and its values), or None."""
+    if not text:
+        return "suggest.empty", {}
+    if len(text) > MAX_TEXT:
+        return "suggest.too_long", {"count": len(text), "limit": MAX_TEXT}
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in text):
+        return "suggest.no_words", {}
+    return None
+
+
+def next_state(draft: Draft) -> str:
+    """The first unanswered step (or the summary while editing)."""
+    if draft.pop("editing", False):
+        return CONFIRM
+    if not draft.get("worker_type"):
+        return WORKER
+    if not draft.get("location_done"):
+        return LOCATION
+    if "anonymous" not in draft:
+        return IDENTITY
+    if draft["anonymous"] is False and not draft.get("phone_done"):
+        return PHONE
+    return CONFIRM
+
+
+async def ask(update: Update, context: BotContext, state: str, draft: Draft) -> str:
+    """Save the draft at `state` and show that step's question."""
+    await _save(update, context, state, draft)
+    lang = draft.get("lang", "zh")
+    prompts: dict[str, tuple[str, Any]] = {
+        TEXT: (t("suggest.ask_text", lang), ReplyKeyboardRemove()),
+        WORKER: (t("suggest.ask_worker", lang), ui.worker_keyboard(lang)),
+        LOCATION: (t("suggest.ask_location", lang), ui.location_keyboard(lang)),
+        IDENTITY: (t("suggest.ask_identity", lang), ui.identity_keyboard(lang)),
+        PHONE: (t("suggest.ask_phone", lang), ui.phone_keyboard(lang)),
+        CONFIRM: (ui.summary(draft, lang), ui.confirm_keyboard(lang)),
+    }
+    text, markup = prompts[state]
+    await send(update, context, text, reply_markup=markup)
+    return state
+
+
+async def advance(update: Update, context: BotContext, draft: Draft) -> str:
+    """Go to the next unanswered step."""
+    return await ask(update, context, next_state(draft), draft)
+
+
+async def _noted(update: Update, context: BotContext, draft: Draft) -> None:
+    """Acknowledge a reply-keyboard answer and take that keyboard away."""
+    await send(
+        update, context, t("suggest.noted", draft["lang"]), reply_markup=ReplyKeyboardRemove()
+    )
+
+
+# --- entry and the text step -------------------------------------------------
+
+
+async def begin(update: Update, context: BotContext) -> str:
+    """Start a fresh suggestion and ask for its text."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    _, user_id = _key(update)
+    user = await context.db(context.store.get_user, user_id)
+    draft: Draft = {"lang": user_lang(update, context), "photos": []}
+    if user and user.worker_type:
+        draft["worker_type"] = user.worker_type
+    return await ask(update, context, TEXT, draft)
+
+
+def _photo_id(message: Message) -> str | None:
+    if message.photo:
+        return message.photo[-1].file_id
+    doc = message.document
+    is_image = doc is not None and (doc.mime_type or "").startswith("image/")
+    if doc and is_image and (doc.file_size or 0) <= MAX_IMAGE_BYTES:
+        return f"doc:{doc.file_id}"
+    return None
+
+
+async def got_text(update: Update, context: BotContext) -> str | None:
+    """Take the suggestion text (a photo's caption counts), checking length and content."""
+    draft = await _load(update, context)
+    if draft is None:
+        return await _lost(update, context)  # type: ignore[return-value]
+    message = update.effective_message
+    assert message is not None
+    lang = draft["lang"]
+    photo = _photo_id(message)
+    if photo and len(draft["photos"]) >= MAX_PHOTOS:
+        await send(update, context, t("suggest.photo_limit", lang, limit=MAX_PHOTOS))
+        return None
+    if photo:
+        draft["photos"].append(photo)
+    text = clean_text(message.text or message.caption or "")
+    if photo and not text:
+        await _save(update, context, TEXT, draft)
+        await send(update, context, t("suggest.photo_saved", lang))
+        return None
+    problem = text_problem(text)
+    if problem:
+        if photo:
+            await _save(update, context, TEXT, draft)
+        await send(update, context, t(problem[0], lang, **problem[1]))
+        return None
+    draft["text"] = text
+    return await advance(update, context, draft)
+
+
+async def bad_document(update: Update, context: BotContext) -> None:
+    """A file that is not a usable image, where text or a photo was expected."""
+    await send(update, context, t("suggest.bad_document", user_lang(update, context)))
+
+
+async def want_text(update: Update, context: BotContext) -> None:
+    """Stickers, voice, locations...: keep the step, say what it needs."""
+    await send(update, context, t("suggest.want_text", user_lang(update, context)))
+
+
+# --- kind of work, place, identity, phone -----------------------------------------
+
+
+async def got_worker(update: Update, context: BotContext) -> str | None:
+    """Remember the kind of work (for this and future suggestions)."""
+    query = update.callback_query
+    assert query and query.data
+    await query.answer()
+    draft = await _load(update, context)
+    if draft is None:
+        return await _lost(update, context)  # type: ignore[return-value]
+    worker = query.data.removeprefix("sg:w:")
+    if worker not in WORKER_TYPES:
+        return None
+    draft["worker_type"] = worker
+    await context.db(context.store.set_user_fields, _key(update)[1], worker_type=worker)
+    return await advance(update, context, draft)
+
+
+async def want_button(update: Update, context: BotContext) -> None:
+    """Typing where a button is expected."""
+    await send(update, context, t("suggest.want_button", user_lang(update, context)))
+
+
+async def got_location(update: Update, context: BotContext) -> str | None:
+    """A shared location, a typed place, or skip."""
+    draft = await _load(update, context)
+    if draft is None:
+        return await _lost(update, context)  # type: ignore[return-value]
+    message = update.effective_message
+    assert message is not None
+    if message.location:
+        draft["lat"], draft["lon"] = message.location.latitude, message.location.longitude
+        if message.venue:
+            draft["place"] = clean_text(message.venue.title)[:MAX_PLACE]
+    else:
+        place = clean_text(message.text or "")
+        if len(place) > MAX_PLACE:
+            await send(update, context, t("suggest.place_too_long", draft["lang"], limit=MAX_PLACE))
+            return None
+        if place.lower() not in SKIP_WORDS and place:
+            draft["place"] = place
+    draft["location_done"] = True
+    await _noted(update, context, draft)
+    return await advance(update, context, draft)
+
+
+async def want_location(update: Update, context: BotContext) -> None:
+    await send(update, context, t("suggest.want_location", user_lang(update, context)))
+
+
+async def got_identity(update: Update, context: BotContext) -> str | None:
+    """Anonymous (default) or named; named may add a phone number next."""
+    query = update.callback_query
+    assert query
+    await query.answer()
+    draft = await _load(update, context)
+    if draft is None:
+        return await _lost(update, context)  # type: ignore[return-value]
+    draft["anonymous"] = query.data == "sg:anon"
+    if draft["anonymous"]:
+        draft.pop("phone", None), draft.pop("name", None), draft.pop("phone_done", None)
+    else:
+        user = update.effective_user
+        draft["name"] = user.full_name if user else ""
+    return await advance(update, context, draft)
+
+
+async def got_phone(update: Update, context: BotContext) -> str | None:
+    """The worker's own contact, or no phone."""
+    draft = await _load(update, context)
+    if draft is None:
+        return await _lost(update, context)  # type: ignore[return-value]
+    message = update.effective_message
+    assert message is not None
+    contact = message.contact
+    if contact is not None:
+        if contact.user_id != _key(update)[1]:
+            await send(update, context, t("suggest.own_contact", draft["lang"]))
+            return None
+        draft["phone"] = contact.phone_number[:32]
+    elif (message.text or "").strip() not in NO_PHONE_WORDS:
+        await send(update, context, t("suggest.own_contact", draft["lang"]))
+        return None
+    draft["phone_done"] = True
+    await _noted(update, context, draft)
+    return await advance(update, context, draft)
+
+
+# --- summary: confirm, edit, cancel ------------------------------------------------
+
+
+async def confirm(update: Update, context: BotContext) -> object:
+    """Commit the suggestion; only then give the worker the receipt."""
+    query = update.callback_query
+    assert query and query.message
+    draft = await _load(update, context)
+    if draft is None:
+        await query.answer()
+        return await _already_or_lost(update, context)
+    await query.answer()
+    await submit_draft(update, context, draft, NAME)
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(None)
+    await deliver(context)
+    return END
+
+
+async def edit_menu(update: Update, context: BotContext) -> None:
+    """Show which part to change."""
+    query = update.callback_query
+    assert query
+    await query.answer()
+    await query.edit_message_reply_markup(ui.edit_keyboard(user_lang(update, context)))
+
+
+async def back_to_summary(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query
+    await query.answer()
+    await query.edit_message_reply_markup(ui.confirm_keyboard(user_lang(update, context)))
+
+
+async def edit_part(update: Update, context: BotContext) -> str | None:
+    """Go back to one step; after it, straight back to the summary."""
+    query = update.callback_query
+    assert query and query.data
+    await query.answer()
+    draft = await _load(update, context)
+    if draft is None:
+        return await _lost(update, context)  # type: ignore[return-value]
+    part = query.data.removeprefix("sg:e:")
+    await query.edit_message_reply_markup(None)
+    draft["editing"] = True
+    if part == "location":
+        draft.pop("location_done", None)
+        return await ask(update, context, LOCATION, draft)
+    if part == "identity":
+        draft.pop("phone_done", None)
+        return await ask(update, context, IDENTITY, draft)
+    return await ask(update, context, {"text": TEXT, "worker": WORKER}.get(part, CONFIRM), draft)
+
+
+async def cancel(update: Update, context: BotContext) -> object:
+    """Drop the draft; nothing is submitted."""
+    if update.callback_query:
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_reply_markup(None)
+    chat_id, user_id = _key(update)
+    await context.db(context.store.delete_draft, NAME, chat_id, user_id)
+    lang = user_lang(update, context)
+    await send(update, context, t("suggest.cancelled", lang), reply_markup=ReplyKeyboardRemove())
+    await send(update, context, t("menu.title", lang), reply_markup=main_menu(lang))
+    return END
+
+
+async def timed_out(update: Update, context: BotContext) -> None:
+    """Fifteen idle minutes: end the conversation and say so."""
+    chat_id, user_id = _key(update)
+    await context.db(context.store.delete_draft, NAME, chat_id, user_id)
+    lang = user_lang(update, context)
+    await context.bot.send_message(
+        chat_id, t("suggest.timeout", lang), reply_markup=ReplyKeyboardRemove()
+    )
+
+
+async def busy(update: Update, context: BotContext) -> None:
+    """Another command or button during the conversation: keep the step."""
+    lang = user_lang(update, context)
+    if update.callback_query:
+        await update.callback_query.answer(t("suggest.busy", lang), show_alert=True)
+        return
+    await send(update, context, t("suggest.busy", lang))
+
+
+async def help_inside(update: Update, context: BotContext) -> None:
+    """/help works inside the conversation and keeps the step."""
+    await send(update, context, t("help", user_lang(update, context)))
+
+
+async def _already_or_lost(update: Update, context: BotContext) -> object:
+    """A summary button after the draft is gone: resend the receipt if it was submitted."""
+    done = await context.db(context.store.find_by_update, update.update_id)
+    lang = user_lang(update, context)
+    if done is not None:
+        await send(update, context, t("suggest.already", lang, code=done.code))
+    else:
+        await send(update, context, t("suggest.stale", lang), reply_markup=ReplyKeyboardRemove())
+    return END
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A suggestion button pressed outside any conversation (old message or redelivery)."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    await _already_or_lost(update, context)
+
+
+def _filters() -> dict[str, Any]:
+    image_doc = filters.Document.IMAGE
+    return {
+        "text": (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | image_doc,
+        "doc": filters.Document.ALL & ~image_doc,
+        "other": filters.ALL & ~filters.COMMAND,
+    }
+
+
+def build(conversation_timeout: float) -> ConversationHandler:  # type: ignore[type-arg]
+    """All the conversation wiring in one place."""
+    f = _filters()
+    other = MessageHandler(f["other"], want_button)
+    typed = filters.TEXT & ~filters.COMMAND
+    states: dict[object, list[Any]] = {
+        TEXT: [
+            MessageHandler(f["text"], got_text),
+            MessageHandler(f["doc"], bad_document),
+            MessageHandler(f["other"], want_text),
+        ],
+        WORKER: [CallbackQueryHandler(got_worker, pattern="^sg:w:"), other],
+        LOCATION: [
+            MessageHandler(filters.LOCATION | typed, got_location),
+            MessageHandler(f["other"], want_location),
+        ],
+        IDENTITY: [CallbackQueryHandler(got_identity, pattern="^sg:(anon|named)$"), other],
+        PHONE: [MessageHandler(f["other"], got_phone)],
+        CONFIRM: [
+            CallbackQueryHandler(confirm, pattern="^sg:confirm$"),
+            CallbackQueryHandler(edit_menu, pattern="^sg:edit$"),
+            CallbackQueryHandler(back_to_summary, pattern="^sg:back$"),
+            CallbackQueryHandler(edit_part, pattern="^sg:e:"),
+            other,
+        ],
+        ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
+    }
+    fallbacks: list[Any] = [
+        CommandHandler("cancel", cancel),
+        CallbackQueryHandler(cancel, pattern="^sg:cancel$"),
+        CommandHandler("help", help_inside),
+        MessageHandler(filters.COMMAND, busy),
+        CallbackQueryHandler(busy),
+    ]
+    entry = [
+        CommandHandler("suggest", begin),
+        CallbackQueryHandler(begin, pattern="^menu:suggest$"),
+    ]
+    with warnings.catch_warnings():
+        # We use per_message=False on purpose: the state belongs to the worker, not to a message.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'")
+        return ConversationHandler(
+            entry_points=entry,  # type: ignore[arg-type]
+            states=states,
+            fallbacks=fallbacks,
+            name=NAME,
+            persistent=True,
+            allow_reentry=True,
+            conversation_timeout=conversation_timeout,
+        )
+
+
+async def nothing_to_cancel(update: Update, context: BotContext) -> None:
+    """/cancel outside a conversation."""
+    await send(update, context, t("suggest.nothing_to_cancel", user_lang(update, context)))
+
+
+def register(app: Application, conversation_timeout: float) -> None:  # type: ignore[type-arg]
+    """Wire the conversation, and the answers for its buttons outside it."""
+    app.add_handler(build(conversation_timeout))
+    app.add_handler(CallbackQueryHandler(stale_button, pattern="^sg:"))
+    app.add_handler(CommandHandler("cancel", nothing_to_cancel))

@@ -1,0 +1,264 @@
+"""User-facing texts: Simplified Chinese by default, English for English-language users.
+
+Texts are HTML for Telegram's `parse_mode=HTML`; every value put into them from a user
+is escaped by `t()` (pass raw strings, never pre-escaped ones).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+LANGUAGES = ("zh", "en")
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # main menu and help
+    "start": (
+        "{name}，您好！这里是<b>暖新</b>——新就业群体的掌上服务站。\n"
+        "骑手、快递员、货车和网约车司机，有什么建议或难处，都可以告诉我们。",
+        "Hello, {name}! This is <b>Nuanxin</b>, the pocket service point for riders, couriers "
+        "and drivers. Tell the city what should change.",
+    ),
+    "menu.title": ("还需要什么？", "Anything else?"),
+    "menu.suggest": ("📝 提建议", "📝 Make a suggestion"),
+    "menu.my": ("📋 我的建议", "📋 My suggestions"),
+    "menu.ask": ("❓ 问问题", "❓ Ask a question"),
+    "menu.stations": ("📍 附近驿站", "📍 Nearby stations"),
+    "menu.policies": ("📜 政策", "📜 Policies"),
+    "menu.help": ("ℹ️ 帮助", "ℹ️ Help"),
+    "menu.language": ("🌐 English", "🌐 中文"),
+    "help": (
+        "<b>可以这样用：</b>\n"
+        "/suggest 提建议或反映诉求（默认匿名）\n"
+        "/my 查看我的建议和答复\n"
+        "/cancel 随时取消当前操作\n"
+        "/language 切换中文 / English\n"
+        "/start 回到主菜单\n"
+        "/help 查看本帮助",
+        "<b>What you can do:</b>\n"
+        "/suggest make a suggestion or raise a problem (anonymous by default)\n"
+        "/my see your suggestions and the answers\n"
+        "/cancel stop what you are doing, at any step\n"
+        "/language switch between 中文 and English\n"
+        "/start back to the main menu\n"
+        "/help this help",
+    ),
+    "language.set": ("已切换为中文。", "Switched to English."),
+    "unknown_command": (
+        "没有这个命令。发 /help 看看能做什么。",
+        "I don't know that command. Send /help to see what I can do.",
+    ),
+    "error": (
+        "抱歉，出了点问题，请稍后再试。",
+        "Sorry, something went wrong. Please try again in a moment.",
+    ),
+    "db_unavailable": (
+        "系统有点忙，请过一会儿再试。您填的内容已保留。",
+        "The system is busy. Please try again in a moment; what you entered is kept.",
+    ),
+    # suggestion conversation
+    "suggest.ask_text": (
+        "请说说您的建议或遇到的问题（可以配一张照片）。\n随时发 /cancel 可以取消。",
+        "Tell us your suggestion or the problem you met (a photo is welcome).\n"
+        "Send /cancel at any time to stop.",
+    ),
+    "suggest.too_long": (
+        "内容有 {count} 个字，超过了 {limit} 字。请精简一下再发，原文没有被保存或截断。",
+        "That is {count} characters, over the {limit} limit. Please shorten it and send it "
+        "again; nothing was cut or kept.",
+    ),
+    "suggest.empty": (
+        "内容是空的，请用文字说一说。",
+        "That was empty. Please describe it in words.",
+    ),
+    "suggest.no_words": (
+        "只看到表情或符号，请用几句话说一说具体情况。",
+        "I only see emoji or symbols. Please describe it in a few words.",
+    ),
+    "suggest.photo_saved": (
+        "照片收到了 📷 请再发一句文字，说说是什么情况。",
+        "Photo received 📷 Please add a few words saying what it is about.",
+    ),
+    "suggest.photo_limit": (
+        "照片最多 {limit} 张，这张没有加上。请发文字说明。",
+        "At most {limit} photos; this one was not added. Please send the text.",
+    ),
+    "suggest.bad_document": (
+        "这个文件不能作为照片。请直接发照片（不要选“文件”方式），或打字说明。",
+        "That file cannot be used as a photo. Send it as a photo (not as a file), or type "
+        "the text.",
+    ),
+    "suggest.noted": ("👌 记下了", "👌 Noted"),
+    "suggest.want_text": (
+        "这一步需要文字。请打字说说您的建议，或发 /cancel 取消。",
+        "This step needs text. Please type your suggestion, or send /cancel.",
+    ),
+    "suggest.busy": (
+        "您正在提建议，请先完成或发 /cancel 取消，再用其他功能。",
+        "You are in the middle of a suggestion. Finish it or send /cancel first.",
+    ),
+    "suggest.ask_worker": ("您是做什么工作的？", "What kind of work do you do?"),
+    "suggest.want_button": (
+        "请点上面的按钮选一个，或发 /cancel 取消。",
+        "Please tap one of the buttons above, or send /cancel.",
+    ),
+    "suggest.ask_location": (
+        "问题发生在哪里？可以点下方按钮发送位置，也可以直接打字写地点，或点“跳过”。",
+        "Where did it happen? Tap the button below to share your location, type the place, "
+        "or tap “Skip”.",
+    ),
+    "suggest.location_button": ("📍 发送我的位置", "📍 Share my location"),
+    "suggest.skip": ("跳过", "Skip"),
+    "suggest.place_too_long": (
+        "地点写得太长了，请控制在 {limit} 字以内，或发送位置。",
+        "The place is too long; keep it under {limit} characters, or share your location.",
+    ),
+    "suggest.want_location": (
+        "请点“发送我的位置”、打字写地点，或点“跳过”。",
+        "Tap “Share my location”, type the place, or tap “Skip”.",
+    ),
+    "suggest.ask_identity": (
+        "工作人员可以看到是谁提的吗？\n默认<b>匿名</b>：工作人员看不到您的名字和电话。",
+        "May staff see who sent this?\nThe default is <b>anonymous</b>: staff see neither "
+        "your name nor your phone.",
+    ),
+    "suggest.anonymous": ("🙈 匿名提交（推荐）", "🙈 Stay anonymous (recommended)"),
+    "suggest.named": ("🙋 可以显示我的名字", "🙋 Show my name"),
+    "suggest.ask_phone": (
+        "方便留个电话吗？只有工作人员能看到，用来联系您。",
+        "Would you leave a phone number? Only staff see it, to contact you.",
+    ),
+    "suggest.phone_button": ("📞 发送我的电话", "📞 Share my phone number"),
+    "suggest.no_phone": ("不留电话", "No phone"),
+    "suggest.own_contact": (
+        "请点“发送我的电话”按钮发送您自己的号码，或点“不留电话”。",
+        "Tap “Share my phone number” to send your own number, or tap “No phone”.",
+    ),
+    "suggest.summary": (
+        "<b>请确认您的建议：</b>\n\n{text}\n\n"
+        "👷 身份：{worker}\n📍 地点：{place}\n🙈 {identity}{photos}",
+        "<b>Please check your suggestion:</b>\n\n{text}\n\n"
+        "👷 Work: {worker}\n📍 Place: {place}\n🙈 {identity}{photos}",
+    ),
+    "suggest.summary_photos": ("\n📷 照片：{count} 张", "\n📷 Photos: {count}"),
+    "suggest.no_place": ("未填写", "not given"),
+    "suggest.shared_location": ("已发送位置", "location shared"),
+    "suggest.identity_anonymous": ("匿名提交", "Anonymous"),
+    "suggest.identity_named": ("实名：{name}{phone}", "Named: {name}{phone}"),
+    "suggest.confirm": ("✅ 确认提交", "✅ Submit"),
+    "suggest.edit": ("✏️ 修改", "✏️ Edit"),
+    "suggest.cancel": ("✖️ 取消", "✖️ Cancel"),
+    "suggest.edit_which": ("要修改哪一项？", "What would you like to change?"),
+    "suggest.edit_text": ("建议内容", "The text"),
+    "suggest.edit_worker": ("工作身份", "Kind of work"),
+    "suggest.edit_location": ("地点", "Place"),
+    "suggest.edit_identity": ("匿名 / 电话", "Anonymity / phone"),
+    "suggest.back": ("↩️ 返回确认", "↩️ Back"),
+    "suggest.receipt": (
+        "✅ 已收到！您的建议编号是 <b>{code}</b>。\n"
+        "工作人员会在 5 个工作日内受理并答复，答复会发到这里。\n"
+        "随时发 /my 查看进度。",
+        "✅ Received! Your suggestion number is <b>{code}</b>.\n"
+        "Staff will review it within 5 working days; the answer will come here.\n"
+        "Send /my to follow it.",
+    ),
+    "suggest.cancelled": (
+        "已取消，什么也没有提交。需要时再发 /suggest。",
+        "Cancelled; nothing was submitted. Send /suggest whenever you like.",
+    ),
+    "suggest.nothing_to_cancel": (
+        "现在没有进行中的操作。",
+        "There is nothing to cancel.",
+    ),
+    "suggest.timeout": (
+        "⏰ 15 分钟没有操作，这次建议已结束，没有提交。想继续请重新发 /suggest。",
+        "⏰ No reply for 15 minutes, so this suggestion was closed without submitting. "
+        "Send /suggest to start again.",
+    ),
+    "suggest.stale": (
+        "这个按钮已失效，之前的填写已结束。请重新发 /suggest 开始。",
+        "That button has expired and the earlier draft is closed. Send /suggest to start again.",
+    ),
+    "suggest.restart_needed": (
+        "抱歉，刚才的填写没能保存下来，请重新发 /suggest 开始。",
+        "Sorry, your earlier draft could not be kept. Please send /suggest to start again.",
+    ),
+    "suggest.already": (
+        "这条建议已经提交过了，编号 <b>{code}</b>。",
+        "This suggestion was already submitted as <b>{code}</b>.",
+    ),
+    # my suggestions
+    "my.empty": (
+        "您还没有提过建议。发 /suggest 说说您的想法吧。",
+        "You have not made any suggestions yet. Send /suggest to make one.",
+    ),
+    "my.header": ("<b>我的建议</b>（共 {total} 条）", "<b>My suggestions</b> ({total} in all)"),
+    "my.item": (
+        "<b>{code}</b>  {date}  【{status}】\n{text}",
+        "<b>{code}</b>  {date}  [{status}]\n{text}",
+    ),
+    "my.answer": ("💬 答复：{answer}", "💬 Answer: {answer}"),
+    "my.prev": ("⬅️ 上一页", "⬅️ Newer"),
+    "my.next": ("下一页 ➡️", "Older ➡️"),
+    "my.page": ("第 {page}/{pages} 页", "Page {page}/{pages}"),
+    # staff chat
+    "staff.new": (
+        "🆕 <b>新建议 {code}</b>\n{category}\n👷 {worker}  📍 {place}\n👤 {who}\n\n{text}",
+        "🆕 <b>New suggestion {code}</b>\n{category}\n👷 {worker}  📍 {place}\n👤 {who}\n\n{text}",
+    ),
+    "staff.anonymous": ("匿名", "anonymous"),
+    "staff.uncategorized": ("🏷 未分类", "🏷 not categorised"),
+    "staff.category": ("🏷 {name}", "🏷 {name}"),
+    "staff.review": ("🏷 待人工分类", "🏷 needs a human to categorise"),
+}
+
+STATUS: dict[str, tuple[str, str]] = {
+    "received": ("受理", "received"),
+    "in_progress": ("办理中", "in progress"),
+    "answered": ("已答复", "answered"),
+    "adopted": ("已采纳", "adopted"),
+    "not_adopted": ("未采纳", "not adopted"),
+}
+
+WORKER_TYPES: dict[str, tuple[str, str]] = {
+    "rider": ("🛵 外卖骑手", "🛵 Delivery rider"),
+    "courier": ("📦 快递员", "📦 Courier"),
+    "truck": ("🚚 货车司机", "🚚 Truck driver"),
+    "ride_hailing": ("🚕 网约车/出租车司机", "🚕 Ride-hailing / taxi driver"),
+    "other": ("🙂 其他", "🙂 Other"),
+}
+
+
+def lang_of(code: str | None) -> str:
+    """Our language for a Telegram language code: English for `en*`, Chinese otherwise."""
+    return "en" if code and code.lower().startswith("en") else "zh"
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def t(key: str, lang: str, **values: Any) -> str:
+    """The text `key` in `lang`, with `values` HTML-escaped and filled in."""
+    safe = {k: esc(v) for k, v in values.items()}
+    return _pick(TEXTS[key], lang).format(**safe)
+
+
+def t_html(key: str, lang: str, **values: str) -> str:
+    """Like `t`, for values that are already safe HTML (built from `t` calls)."""
+    return _pick(TEXTS[key], lang).format(**values)
+
+
+def esc(value: object) -> str:
+    """HTML-escape a user-supplied value for a formatted message."""
+    return html.escape(str(value), quote=False)
+
+
+def status_name(status: str, lang: str) -> str:
+    return _pick(STATUS.get(status, (status, status)), lang)
+
+
+def worker_name(worker_type: str | None, lang: str) -> str:
+    if worker_type is None:
+        return t("suggest.no_place", lang)
+    return _pick(WORKER_TYPES.get(worker_type, (worker_type, worker_type)), lang)

@@ -1,0 +1,83 @@
+"""Delivering what the bot owes people: receipts, staff announcements, answers.
+
+Rows are committed in the same transaction as the change they announce, then sent here;
+a failed send is retried with back-off (or as Telegram's `retry_after` asks) and a chat
+that blocked the bot is recorded as failed, never retried forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.context import run_db
+from bot.storage import Store
+from bot.storage.views import SuggestionView
+
+logger = logging.getLogger(__name__)
+Renderer = Callable[[Bot, int, SuggestionView, dict[str, Any]], Awaitable[None]]
+MAX_ATTEMPTS = 12
+
+
+class OutboxSender:
+    """Sends due outbox rows one by one; one flush at a time."""
+
+    def __init__(self, store: Store, renderers: dict[str, Renderer]) -> None:
+        self.store = store
+        self.renderers = renderers
+        self._lock = asyncio.Lock()
+
+    async def flush(self, bot: Bot) -> int:
+        """Send everything due now; return how many were delivered."""
+        async with self._lock:
+            delivered = 0
+            for row in await run_db(self.store.due_outbox):
+                delivered += await self._deliver(bot, *row)
+            return delivered
+
+    async def _deliver(
+        self,
+        bot: Bot,
+        row_id: int,
+        chat_id: int,
+        kind: str,
+        sid: int | None,
+        payload: dict[str, Any],
+    ) -> int:
+        suggestion = await run_db(self.store.get_suggestion_by_id, sid) if sid else None
+        render = self.renderers.get(kind)
+        if render is None or suggestion is None:
+            await run_db(self.store.outbox_failed, row_id, f"cannot render {kind}", None)
+            return 0
+        try:
+            await render(bot, chat_id, suggestion, payload)
+        except RetryAfter as exc:
+            await self._retry(row_id, f"flood control: {exc}", _seconds(exc.retry_after))
+            return 0
+        except (Forbidden, BadRequest) as exc:
+            logger.warning("outbox %s to chat %s failed for good: %s", kind, chat_id, exc)
+            await run_db(self.store.outbox_failed, row_id, str(exc), None)
+            return 0
+        except (TimedOut, NetworkError) as exc:
+            await self._retry(row_id, f"network: {exc}", None)
+            return 0
+        await run_db(self.store.outbox_sent, row_id)
+        return 1
+
+    async def _retry(self, row_id: int, error: str, delay: float | None) -> None:
+        attempts = await run_db(self.store.outbox_attempts, row_id)
+        if attempts + 1 >= MAX_ATTEMPTS:
+            await run_db(self.store.outbox_failed, row_id, error, None)
+            return
+        backoff = delay if delay is not None else min(300.0, 2.0 ** (attempts + 1))
+        await run_db(self.store.outbox_failed, row_id, error, backoff)
+
+
+def _seconds(value: object) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

@@ -1,0 +1,53 @@
+"""Turning a confirmed draft into a committed suggestion."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.storage.views import SuggestionView
+
+
+def draft_fields(draft: dict[str, Any]) -> dict[str, Any]:
+    """The suggestion columns a draft fills in."""
+    named = draft.get("anonymous") is False
+    return {
+        "text": draft["text"],
+        "attachments": list(draft.get("photos") or []),
+        "latitude": draft.get("lat"),
+        "longitude": draft.get("lon"),
+        "place": draft.get("place"),
+        "worker_type": draft.get("worker_type"),
+        "anonymous": not named,
+        "contact_name": draft.get("name") if named else None,
+        "contact_phone": draft.get("phone") if named else None,
+        "language": draft.get("lang", "zh"),
+    }
+
+
+async def submit_draft(
+    update: Update, context: BotContext, draft: dict[str, Any], name: str
+) -> SuggestionView:
+    """Commit the suggestion with its receipt and staff notice (idempotent on the update id)."""
+    assert update.effective_chat and update.effective_user
+    services = context.services
+    view, _created = await context.db(
+        context.store.submit,
+        user_id=update.effective_user.id,
+        chat_id=update.effective_chat.id,
+        update_id=update.update_id,
+        local_day=datetime.now(services.tz).date(),
+        fields=draft_fields(draft),
+        announce_to=services.settings.staff_chat_id,
+        draft_name=name,
+    )
+    return view
+
+
+async def deliver(context: BotContext) -> None:
+    """Send what the outbox holds now (the receipt first)."""
+    if context.services.outbox is not None:
+        await context.services.outbox.flush(context.bot)
