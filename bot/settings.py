@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,24 @@ def _ids(value: str) -> frozenset[int]:
     try:
         return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
     except ValueError:
-        raise SettingsError(f"expected comma-separated numbers, got {value!r}") from None
+        raise SettingsError("expected comma-separated Telegram user ids") from None
+
+
+def _level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise SettingsError("expected DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
+def _zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError("unknown time zone (e.g. Asia/Shanghai)") from None
+    return value
 
 
 class SettingsError(ValueError):
@@ -154,28 +172,31 @@ class Settings:
     @classmethod
     def from_values(cls, v: Mapping[str, str]) -> Settings:
         """Build settings from raw strings, with a clear error naming a bad setting."""
-        try:
-            chat = v["STAFF_CHAT_ID"].strip()
-            return cls(
-                bot_token=v["BOT_TOKEN"].strip(),
-                telegram_api_url=v["TELEGRAM_API_URL"].rstrip("/"),
-                database_url=v["DATABASE_URL"],
-                staff_chat_id=int(chat) if chat else None,
-                staff_ids=_ids(v["STAFF_IDS"]),
-                admin_ids=_ids(v["ADMIN_IDS"]),
-                log_level=v["LOG_LEVEL"].upper(),
-                webhook_url=v["WEBHOOK_URL"],
-                webhook_listen=v["WEBHOOK_LISTEN"],
-                webhook_port=int(v["WEBHOOK_PORT"]),
-                webhook_secret=v["WEBHOOK_SECRET"],
-                conversation_timeout=float(v["CONVERSATION_TIMEOUT"]),
-                timezone=v["TIMEZONE"],
-                model_dir=Path(v["MODEL_DIR"]),
-                knowledge_dir=Path(v["KNOWLEDGE_DIR"]) if v["KNOWLEDGE_DIR"] else None,
-                knowledge_watch=v["KNOWLEDGE_WATCH"].strip() in ("1", "true", "yes", "on"),
-            )
-        except ValueError as exc:
-            raise SettingsError(f"invalid setting: {exc}") from None
+
+        def get(name: str, convert: Callable[[str], Any]) -> Any:
+            try:
+                return convert(v[name])
+            except (ValueError, SettingsError) as exc:
+                raise SettingsError(f"invalid setting {name}={v[name]!r}: {exc}") from None
+
+        return cls(
+            bot_token=v["BOT_TOKEN"].strip(),
+            telegram_api_url=v["TELEGRAM_API_URL"].rstrip("/"),
+            database_url=v["DATABASE_URL"],
+            staff_chat_id=get("STAFF_CHAT_ID", lambda x: int(x) if x.strip() else None),
+            staff_ids=get("STAFF_IDS", _ids),
+            admin_ids=get("ADMIN_IDS", _ids),
+            log_level=get("LOG_LEVEL", _level),
+            webhook_url=v["WEBHOOK_URL"],
+            webhook_listen=v["WEBHOOK_LISTEN"],
+            webhook_port=get("WEBHOOK_PORT", int),
+            webhook_secret=v["WEBHOOK_SECRET"],
+            conversation_timeout=get("CONVERSATION_TIMEOUT", float),
+            timezone=get("TIMEZONE", _zone),
+            model_dir=Path(v["MODEL_DIR"]),
+            knowledge_dir=Path(v["KNOWLEDGE_DIR"]) if v["KNOWLEDGE_DIR"] else None,
+            knowledge_watch=v["KNOWLEDGE_WATCH"].strip().lower() in ("1", "true", "yes", "on"),
+        )
 
     def with_values(self, **changes: object) -> Settings:
         """A copy with some fields replaced (tests and the demo use this)."""
