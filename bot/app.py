@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import BotCommand, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
 
 from bot.context import BotContext, Services
@@ -68,7 +69,11 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     """Publish the command menu and start the background jobs."""
     for lang, commands in COMMANDS.items():
         code = None if lang == "zh" else lang
-        await app.bot.set_my_commands([BotCommand(c, d) for c, d in commands], language_code=code)
+        try:
+            menu = [BotCommand(c, d) for c, d in commands]
+            await app.bot.set_my_commands(menu, language_code=code)
+        except TelegramError as exc:  # a cosmetic failure must not stop the bot
+            logger.warning("could not publish the command menu: %s", exc)
     assert app.job_queue is not None
     app.job_queue.run_repeating(_flush_outbox, OUTBOX_INTERVAL, first=1, name="outbox")
     app.job_queue.run_repeating(_sweep_drafts, SWEEP_INTERVAL, first=0, name="sweep")

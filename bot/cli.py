@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -23,6 +25,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.demo import run_demo
 
+    if "LOG_LEVEL" not in os.environ:  # keep the terminal chat readable
+        logging.getLogger().setLevel(logging.WARNING)
     return asyncio.run(run_demo(settings, database_url=args.database_url, script=args.script))
 
 
