@@ -5,12 +5,16 @@ from __future__ import annotations
 import functools
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 
+from bot.settings import Settings
+from bot.standin import StandIn
 from bot.storage import Store, make_engine, migrate
+from tests.botkit import RunningBot
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -61,3 +65,44 @@ def store(database_url: str) -> Iterator[Store]:
     migrate(engine)
     yield Store(engine)
     engine.dispose()
+
+
+# --- the real bot against the Bot API stand-in ------------------------------------------
+
+STAFF_CHAT = -100500
+STAFF_ID = 9001
+ADMIN_ID = 9002
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[StandIn]:
+    """A Bot API stand-in on a free port."""
+    async with StandIn() as server:
+        server.group(STAFF_CHAT, "暖新工作人员")
+        yield server
+
+
+@pytest.fixture
+def bot_settings(database_url: str, standin: StandIn, tmp_path: Path) -> Settings:
+    """Settings pointing the bot at the stand-in and the test database."""
+    return Settings.load(
+        environ={
+            "BOT_TOKEN": standin.token,
+            "TELEGRAM_API_URL": standin.url,
+            "DATABASE_URL": database_url,
+            "STAFF_CHAT_ID": str(STAFF_CHAT),
+            "STAFF_IDS": str(STAFF_ID),
+            "ADMIN_IDS": str(ADMIN_ID),
+            "MODEL_DIR": str(tmp_path / "model"),
+        },
+        env_file=None,
+    )
+
+
+@pytest.fixture
+async def bot(bot_settings: Settings) -> AsyncIterator[RunningBot]:
+    """The real Application, polling the stand-in."""
+    running = RunningBot(bot_settings)
+    await running.start()
+    yield running
+    await running.stop()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, tzinfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.i18n import lang_of, t
@@ -36,6 +38,15 @@ async def remember_user(update: Update, context: BotContext) -> None:
     )
     context.user_data[LANG_KEY] = stored.language or lang_of(user.language_code)
     context.user_data[SEEN_KEY] = True
+
+
+async def ack(update: Update, text: str | None = None, alert: bool = False) -> None:
+    """Answer the button press of `update`, if any; an expired query is not an error."""
+    query = update.callback_query
+    if query is None:
+        return
+    with contextlib.suppress(BadRequest):  # "query is too old": after a restart, say
+        await query.answer(text, show_alert=alert)
 
 
 def main_menu(lang: str) -> InlineKeyboardMarkup:

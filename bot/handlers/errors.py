@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
 from bot.context import BotContext, UserFacingError
-from bot.handlers.common import main_menu, send, user_lang
+from bot.handlers.common import ack, main_menu, send, user_lang
 from bot.i18n import t
 
 logger = logging.getLogger(__name__)
@@ -26,8 +26,7 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     lang = user_lang(update, context)
     try:
-        if update.callback_query:
-            await update.callback_query.answer()
+        await ack(update)
         await send(update, context, t(key, lang, **values))
     except Exception:  # the chat may be unreachable; the error is logged above already
         logger.warning("could not tell chat %s about an error", update.effective_chat.id)

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.handlers.common import send, to_local, user_lang
+from bot.handlers.common import ack, send, to_local, user_lang
 from bot.i18n import esc, status_name, t, t_html
 from bot.storage.views import Page, SuggestionView
 
@@ -61,8 +61,7 @@ async def _page(update: Update, context: BotContext, number: int) -> tuple[str, 
 
 async def my_command(update: Update, context: BotContext) -> None:
     """List the worker's suggestions (first page)."""
-    if update.callback_query:
-        await update.callback_query.answer()
+    await ack(update)
     text, markup = await _page(update, context, 0)
     await send(update, context, text, reply_markup=markup)
 
@@ -71,7 +70,7 @@ async def my_page(update: Update, context: BotContext) -> None:
     """Another page, in place."""
     query = update.callback_query
     assert query and query.data
-    await query.answer()
+    await ack(update)
     try:
         number = max(0, int(query.data.removeprefix("my:")))
     except ValueError:

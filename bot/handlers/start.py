@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
-from bot.handlers.common import LANG_KEY, main_menu, send, user_lang
+from bot.handlers.common import LANG_KEY, ack, main_menu, send, user_lang
 from bot.i18n import t
 
 
@@ -30,15 +30,13 @@ async def switch_language(update: Update, context: BotContext) -> None:
         context.user_data[LANG_KEY] = lang
     if update.effective_user:
         await context.db(context.store.set_user_fields, update.effective_user.id, language=lang)
-    if update.callback_query:
-        await update.callback_query.answer()
+    await ack(update)
     await send(update, context, t("language.set", lang), reply_markup=main_menu(lang))
 
 
 async def menu_help(update: Update, context: BotContext) -> None:
     """The help button of the main menu."""
-    if update.callback_query:
-        await update.callback_query.answer()
+    await ack(update)
     await help_command(update, context)
 
 

@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.handlers import suggest_ui as ui
-from bot.handlers.common import main_menu, send, user_lang
+from bot.handlers.common import ack, main_menu, send, user_lang
 from bot.i18n import WORKER_TYPES, t
 from bot.submit import deliver, submit_draft
 
@@ -62,8 +62,7 @@ async def _save(update: Update, context: BotContext, state: str, draft: Draft) -
 
 async def _lost(update: Update, context: BotContext) -> object:
     """The draft is gone (expired or lost in a crash): say so plainly and end."""
-    if update.callback_query:
-        await update.callback_query.answer()
+    await ack(update)
     lang = user_lang(update, context)
     await send(
         update, context, t("suggest.restart_needed", lang), reply_markup=ReplyKeyboardRemove()
@@ -137,8 +136,7 @@ async def _noted(update: Update, context: BotContext, draft: Draft) -> None:
 
 async def begin(update: Update, context: BotContext) -> str:
     """Start a fresh suggestion and ask for its text."""
-    if update.callback_query:
-        await update.callback_query.answer()
+    await ack(update)
     _, user_id = _key(update)
     user = await context.db(context.store.get_user, user_id)
     draft: Draft = {"lang": user_lang(update, context), "photos": []}
@@ -203,7 +201,7 @@ async def got_worker(update: Update, context: BotContext) -> str | None:
     """Remember the kind of work (for this and future suggestions)."""
     query = update.callback_query
     assert query and query.data
-    await query.answer()
+    await ack(update)
     draft = await _load(update, context)
     if draft is None:
         return await _lost(update, context)  # type: ignore[return-value]
@@ -251,7 +249,7 @@ async def got_identity(update: Update, context: BotContext) -> str | None:
     """Anonymous (default) or named; named may add a phone number next."""
     query = update.callback_query
     assert query
-    await query.answer()
+    await ack(update)
     draft = await _load(update, context)
     if draft is None:
         return await _lost(update, context)  # type: ignore[return-value]
@@ -293,10 +291,9 @@ async def confirm(update: Update, context: BotContext) -> object:
     query = update.callback_query
     assert query and query.message
     draft = await _load(update, context)
+    await ack(update)
     if draft is None:
-        await query.answer()
         return await _already_or_lost(update, context)
-    await query.answer()
     await submit_draft(update, context, draft, NAME)
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(None)
@@ -308,14 +305,14 @@ async def edit_menu(update: Update, context: BotContext) -> None:
     """Show which part to change."""
     query = update.callback_query
     assert query
-    await query.answer()
+    await ack(update)
     await query.edit_message_reply_markup(ui.edit_keyboard(user_lang(update, context)))
 
 
 async def back_to_summary(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query
-    await query.answer()
+    await ack(update)
     await query.edit_message_reply_markup(ui.confirm_keyboard(user_lang(update, context)))
 
 
@@ -323,7 +320,7 @@ async def edit_part(update: Update, context: BotContext) -> str | None:
     """Go back to one step; after it, straight back to the summary."""
     query = update.callback_query
     assert query and query.data
-    await query.answer()
+    await ack(update)
     draft = await _load(update, context)
     if draft is None:
         return await _lost(update, context)  # type: ignore[return-value]
@@ -342,8 +339,9 @@ async def edit_part(update: Update, context: BotContext) -> str | None:
 async def cancel(update: Update, context: BotContext) -> object:
     """Drop the draft; nothing is submitted."""
     if update.callback_query:
-        await update.callback_query.answer()
-        await update.callback_query.edit_message_reply_markup(None)
+        await ack(update)
+        with contextlib.suppress(BadRequest):
+            await update.callback_query.edit_message_reply_markup(None)
     chat_id, user_id = _key(update)
     await context.db(context.store.delete_draft, NAME, chat_id, user_id)
     lang = user_lang(update, context)
@@ -366,7 +364,7 @@ async def busy(update: Update, context: BotContext) -> None:
     """Another command or button during the conversation: keep the step."""
     lang = user_lang(update, context)
     if update.callback_query:
-        await update.callback_query.answer(t("suggest.busy", lang), show_alert=True)
+        await ack(update, t("suggest.busy", lang), alert=True)
         return
     await send(update, context, t("suggest.busy", lang))
 
@@ -389,8 +387,7 @@ async def _already_or_lost(update: Update, context: BotContext) -> object:
 
 async def stale_button(update: Update, context: BotContext) -> None:
     """A suggestion button pressed outside any conversation (old message or redelivery)."""
-    if update.callback_query:
-        await update.callback_query.answer()
+    await ack(update)
     await _already_or_lost(update, context)
 
 

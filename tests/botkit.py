@@ -1,0 +1,61 @@
+"""Running the real bot in tests: start, stop and restart it against the stand-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.context import Services
+from bot.runner import Webhook, prepare, start_app, stop_app
+from bot.settings import Settings
+from bot.standin import BotMessage, FakeUser
+from bot.storage import Store
+
+
+class RunningBot:
+    """The real Application and its services; `restart()` is a stop and a fresh start."""
+
+    def __init__(self, settings: Settings, webhook: Webhook | None = None) -> None:
+        self.settings = settings
+        self.webhook = webhook
+        self.services: Services | None = None
+        self.app: Any = None
+
+    @property
+    def store(self) -> Store:
+        assert self.services is not None
+        return self.services.store
+
+    async def start(self) -> None:
+        self.services, self.app = prepare(self.settings)
+        await start_app(self.app, self.webhook)
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            await stop_app(self.app)
+            self.store.engine.dispose()
+            self.app = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+async def walk_to_summary(
+    user: FakeUser, text: str = "站长天天罚款，超时一分钟扣五十", anonymous: bool = True
+) -> BotMessage:
+    """Drive a worker from /suggest to the summary, skipping the place."""
+    await user.send_text("/suggest")
+    await user.expect("请说说")
+    await user.send_text(text)
+    if "做什么工作" in (await user.reply()).content:
+        await user.press("外卖骑手")
+        await user.expect("在哪里")
+    await user.send_text("跳过")
+    await user.expect("记下了")
+    await user.expect("是谁提的")
+    await user.press("匿名提交" if anonymous else "显示我的名字")
+    if not anonymous:
+        await user.expect("电话")
+        await user.send_text("不留电话")
+        await user.expect("记下了")
+    return await user.expect("请确认")
