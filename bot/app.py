@@ -7,12 +7,12 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import BotCommand, ReplyKeyboardRemove, Update
+from telegram import Bot, BotCommand, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
 
-from bot.context import BotContext, Services
+from bot.context import BotContext, Services, run_db
 from bot.handlers import errors, mine, start, suggest
 from bot.handlers.common import remember_user
 from bot.i18n import t
@@ -75,8 +75,11 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         except TelegramError as exc:  # a cosmetic failure must not stop the bot
             logger.warning("could not publish the command menu: %s", exc)
     assert app.job_queue is not None
-    app.job_queue.run_repeating(_flush_outbox, OUTBOX_INTERVAL, first=1, name="outbox")
-    app.job_queue.run_repeating(_sweep_drafts, SWEEP_INTERVAL, first=0, name="sweep")
+    app.job_queue.run_repeating(
+        _flush_outbox, OUTBOX_INTERVAL, first=OUTBOX_INTERVAL, name="outbox"
+    )
+    app.job_queue.run_repeating(_sweep_job, SWEEP_INTERVAL, first=SWEEP_INTERVAL, name="sweep")
+    await sweep_drafts(app.bot_data["services"], app.bot)  # drafts that expired while down
 
 
 async def _flush_outbox(context: BotContext) -> None:
@@ -85,14 +88,17 @@ async def _flush_outbox(context: BotContext) -> None:
         await context.services.outbox.flush(context.bot)
 
 
-async def _sweep_drafts(context: BotContext) -> None:
+async def _sweep_job(context: BotContext) -> None:
+    await sweep_drafts(context.services, context.bot)
+
+
+async def sweep_drafts(services: Services, bot: Bot) -> None:
     """End drafts idle past the timeout that no in-memory timer covers (after a restart)."""
-    settings = context.services.settings
-    idle = timedelta(seconds=settings.conversation_timeout + SWEEP_INTERVAL)
-    expired = await context.db(context.store.pop_expired_drafts, suggest.NAME, idle)
+    idle = timedelta(seconds=services.settings.conversation_timeout + SWEEP_INTERVAL)
+    expired = await run_db(services.store.pop_expired_drafts, suggest.NAME, idle)
     for chat_id, _user_id, lang in expired:
         try:
-            await context.bot.send_message(
+            await bot.send_message(
                 chat_id, t("suggest.timeout", lang), reply_markup=ReplyKeyboardRemove()
             )
         except Exception as exc:  # a blocked chat must not stop the sweep
