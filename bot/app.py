@@ -11,6 +11,7 @@ from telegram import Bot, BotCommand, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
+from telegram.request import HTTPXRequest
 
 from bot.context import BotContext, Services, run_db
 from bot.handlers import errors, mine, start, suggest
@@ -44,9 +45,12 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     """The real python-telegram-bot Application, talking to `TELEGRAM_API_URL`."""
     settings = services.settings
     api = settings.telegram_api_url
+    requests = (HTTPXRequest(connection_pool_size=8), HTTPXRequest())
     app = (
         ApplicationBuilder()
         .token(settings.bot_token)
+        .request(requests[0])
+        .get_updates_request(requests[1])
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=BotContext))
@@ -57,6 +61,7 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
         .build()
     )
     app.bot_data["services"] = services
+    app.bot_data["requests"] = requests  # closed by the runner if start-up fails
     app.add_handler(TypeHandler(Update, remember_user), group=-1)
     start.register(app)
     suggest.register(app, settings.conversation_timeout)

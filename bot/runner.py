@@ -61,11 +61,13 @@ async def start_app(app: Application, webhook: Webhook | None = None) -> None:  
     api = app.bot.base_url.rsplit("/bot", 1)[0]
     try:
         await app.initialize()
-    except InvalidToken:
+    except InvalidToken:  # its message quotes the token: never pass it on
+        await _close_requests(app)
         raise StartupError(
             f"the Bot API at {api} rejected BOT_TOKEN: copy the token again from @BotFather"
         ) from None
     except NetworkError as exc:
+        await _close_requests(app)
         raise StartupError(
             f"cannot reach the Bot API at {api} ({exc}): check TELEGRAM_API_URL and the network"
         ) from None
@@ -84,6 +86,12 @@ async def start_app(app: Application, webhook: Webhook | None = None) -> None:  
             allowed_updates=Update.ALL_TYPES,
         )
     await app.start()
+
+
+async def _close_requests(app: Application) -> None:  # type: ignore[type-arg]
+    """Close the HTTP clients of an Application whose initialize() failed half-way."""
+    for request in app.bot_data.get("requests", ()):
+        await request.shutdown()
 
 
 async def stop_app(app: Application) -> None:  # type: ignore[type-arg]

@@ -1,0 +1,111 @@
+"""`nuanxin run` and `nuanxin demo`: start-up errors in one line, webhook mode, the demo."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.runner import StartupError, Webhook, open_store
+from bot.settings import Settings
+from bot.standin import StandIn
+from tests.botkit import RunningBot
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def nuanxin(*args: str, env: dict[str, str], stdin: str = "", timeout: float = 60):
+    """Run the installed console script with a clean environment."""
+    full_env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env}
+    return subprocess.run(
+        [sys.executable, "-c", "from bot.cli import main; main()", *args],
+        env=full_env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=env.get("CWD", ROOT),
+    )
+
+
+def test_run_without_token_says_how_to_get_one(tmp_path: Path) -> None:
+    result = nuanxin(
+        "run", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "CWD": str(tmp_path)}
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("nuanxin: BOT_TOKEN is not set")
+
+
+def test_run_with_unreachable_database(tmp_path: Path) -> None:
+    env = {
+        "BOT_TOKEN": "1:x",
+        "DATABASE_URL": "postgresql://u@127.0.0.1:9/db",
+        "CWD": str(tmp_path),
+    }
+    result = nuanxin("run", env=env)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("nuanxin: cannot reach the database") and "DATABASE_URL" in last
+
+
+def test_run_with_a_newer_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/new.db"
+    store = open_store(Settings.load(environ={"DATABASE_URL": url}, env_file=None))
+    with store.session() as s:
+        s.execute(text("UPDATE alembic_version SET version_num = 'f00d'"))
+    store.engine.dispose()
+    result = nuanxin("run", env={"BOT_TOKEN": "1:x", "DATABASE_URL": url, "CWD": str(tmp_path)})
+    assert result.returncode == 1
+    assert "newer than this version of nuanxin" in result.stderr.strip().splitlines()[-1]
+
+
+async def test_rejected_token_is_one_clear_line(bot_settings: Settings, standin: StandIn) -> None:
+    running = RunningBot(bot_settings.with_values(bot_token="123:wrong"))
+    standin.tokens = {standin.token}
+    with pytest.raises(StartupError, match="rejected BOT_TOKEN"):
+        await running.start()
+    await running.stop()
+
+
+async def test_unreachable_bot_api(bot_settings: Settings) -> None:
+    running = RunningBot(bot_settings.with_values(telegram_api_url="http://127.0.0.1:9"))
+    with pytest.raises(StartupError, match=r"cannot reach the Bot API .*TELEGRAM_API_URL"):
+        await running.start()
+    await running.stop()
+
+
+async def test_webhook_mode_takes_updates(bot_settings: Settings, standin: StandIn) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    hook = Webhook(f"http://127.0.0.1:{port}/telegram", "127.0.0.1", port, "s3cret")
+    running = RunningBot(bot_settings, webhook=hook)
+    await running.start()
+    try:
+        worker = standin.user(1001)
+        await worker.send_text("/start")
+        await worker.expect("暖新")
+        assert standin.webhook["url"] == hook.url
+    finally:
+        await running.stop()
+
+
+def test_demo_submits_a_suggestion_from_a_script(tmp_path: Path) -> None:
+    script = "\n".join(
+        ["/start", "/suggest", "驿站能不能装个充电柜", "1", "2", "1", "1", "/my", ":quit"]
+    )
+    env = {"CWD": str(tmp_path)}
+    result = nuanxin(
+        "demo", "--database-url", f"sqlite:///{tmp_path}/demo.db", env=env, stdin=script
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "已收到" in out and "NX-" in out
+    assert "工作人员群" in out  # the staff chat saw it
+    assert out.count("驿站能不能装个充电柜") >= 3  # summary, staff chat, /my
