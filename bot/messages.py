@@ -14,8 +14,10 @@ from bot.storage.views import SuggestionView
 
 async def send_receipt(bot: Bot, chat_id: int, s: SuggestionView, _: dict[str, Any]) -> None:
     """The worker's receipt, with the code to follow the suggestion by."""
-    await bot.send_message(chat_id, t("suggest.receipt", s.language, code=s.code))
-    await bot.send_message(chat_id, t("menu.title", s.language), reply_markup=main_menu(s.language))
+    menu = main_menu(s.language)
+    await bot.send_message(
+        chat_id, t("suggest.receipt", s.language, code=s.code), reply_markup=menu
+    )
 
 
 def staff_text(s: SuggestionView, lang: str = "zh") -> str:

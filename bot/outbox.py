@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.context import run_db
 from bot.storage import Store
-from bot.storage.views import SuggestionView
+from bot.storage.views import OutboxItem, SuggestionView
 
 logger = logging.getLogger(__name__)
 Renderer = Callable[[Bot, int, SuggestionView, dict[str, Any]], Awaitable[None]]
@@ -36,37 +36,28 @@ class OutboxSender:
         """Send everything due now; return how many were delivered."""
         async with self._lock:
             delivered = 0
-            for row in await run_db(self.store.due_outbox):
-                delivered += await self._deliver(bot, *row)
+            for item in await run_db(self.store.due_outbox):
+                delivered += await self._deliver(bot, item)
             return delivered
 
-    async def _deliver(
-        self,
-        bot: Bot,
-        row_id: int,
-        chat_id: int,
-        kind: str,
-        sid: int | None,
-        payload: dict[str, Any],
-    ) -> int:
-        suggestion = await run_db(self.store.get_suggestion_by_id, sid) if sid else None
-        render = self.renderers.get(kind)
-        if render is None or suggestion is None:
-            await run_db(self.store.outbox_failed, row_id, f"cannot render {kind}", None)
+    async def _deliver(self, bot: Bot, item: OutboxItem) -> int:
+        render = self.renderers.get(item.kind)
+        if render is None or item.suggestion is None:
+            await run_db(self.store.outbox_failed, item.id, f"cannot render {item.kind}", None)
             return 0
         try:
-            await render(bot, chat_id, suggestion, payload)
+            await render(bot, item.chat_id, item.suggestion, item.payload)
         except RetryAfter as exc:
-            await self._retry(row_id, f"flood control: {exc}", _seconds(exc.retry_after))
+            await self._retry(item.id, f"flood control: {exc}", _seconds(exc.retry_after))
             return 0
         except (Forbidden, BadRequest) as exc:
-            logger.warning("outbox %s to chat %s failed for good: %s", kind, chat_id, exc)
-            await run_db(self.store.outbox_failed, row_id, str(exc), None)
+            logger.warning("outbox %s to chat %s failed for good: %s", item.kind, item.chat_id, exc)
+            await run_db(self.store.outbox_failed, item.id, str(exc), None)
             return 0
         except (TimedOut, NetworkError) as exc:
-            await self._retry(row_id, f"network: {exc}", None)
+            await self._retry(item.id, f"network: {exc}", None)
             return 0
-        await run_db(self.store.outbox_sent, row_id)
+        await run_db(self.store.outbox_sent, item.id)
         return 1
 
     async def _retry(self, row_id: int, error: str, delay: float | None) -> None:

@@ -51,11 +51,9 @@ async def walk_to_summary(
         await user.press("外卖骑手")
         await user.expect("在哪里")
     await user.send_text("跳过")
-    await user.expect("记下了")
     await user.expect("是谁提的")
     await user.press("匿名提交" if anonymous else "显示我的名字")
     if not anonymous:
         await user.expect("电话")
         await user.send_text("不留电话")
-        await user.expect("记下了")
     return await user.expect("请确认")

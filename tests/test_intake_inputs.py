@@ -137,7 +137,9 @@ async def test_place_too_long(bot: RunningBot, standin: StandIn) -> None:
     await worker.send_text("路" * 101)
     await worker.expect("地点写得太长")
     await worker.send_text("双台子区红旗大街")
-    await worker.expect("记下了")
+    noted = await worker.expect("记下了")
+    assert noted.remove_keyboard  # typed, so the location keyboard is taken away
+    await worker.expect("是谁提的")
 
 
 async def test_menu_button_during_conversation_is_refused_politely(
@@ -164,7 +166,8 @@ async def test_stale_summary_button_after_cancel(bot: RunningBot, standin: Stand
 async def test_lost_draft_asks_to_start_again(bot: RunningBot, standin: StandIn) -> None:
     worker = await at_text_step(standin)
     await still_at_text_step(worker)
-    bot.store.delete_draft("suggest", 1001, 1001)  # e.g. swept while the bot was down
+    await bot.restart()
+    bot.store.delete_draft("suggest", 1001, 1001)  # e.g. swept after the restart
     await worker.press("外卖骑手")
     await worker.expect("重新发 /suggest")
 

@@ -47,10 +47,9 @@ def test_submit_logs_created_event_and_queues_receipt_and_notice(store: Store) -
     stored = store.get_suggestion(view.code, with_events=True)
     assert stored is not None
     assert [(e.kind, e.actor_id) for e in stored.events] == [("created", 7)]
-    assert [(chat, kind) for _, chat, kind, _, _ in store.due_outbox()] == [
-        (7, "receipt"),
-        (-100, "announce"),
-    ]
+    due = store.due_outbox()
+    assert [(item.chat_id, item.kind) for item in due] == [(7, "receipt"), (-100, "announce")]
+    assert {item.suggestion.code for item in due} == {view.code}
 
 
 def test_submit_drops_the_draft(store: Store) -> None:
@@ -92,7 +91,7 @@ def test_user_suggestions_newest_first_in_pages(store: Store) -> None:
 
 def test_outbox_retry_and_give_up(store: Store) -> None:
     submit(store, 1)
-    (receipt, *_), (notice, *_) = store.due_outbox()
+    receipt, notice = (item.id for item in store.due_outbox())
     store.outbox_sent(receipt)
     store.outbox_failed(notice, "network", retry_in=60)
     assert store.due_outbox() == []

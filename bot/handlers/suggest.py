@@ -49,15 +49,39 @@ def _key(update: Update) -> tuple[int, int]:
     return update.effective_chat.id, update.effective_user.id
 
 
+DRAFT_KEY = "suggest_draft"
+
+
 async def _load(update: Update, context: BotContext) -> Draft | None:
+    """The worker's draft: from memory when this process wrote it, else from the database."""
+    cached = context.user_data.get(DRAFT_KEY) if context.user_data is not None else None
+    if cached is not None:
+        return dict(cached)
     chat_id, user_id = _key(update)
     draft = await context.db(context.store.load_draft, NAME, chat_id, user_id)
     return draft.data if draft else None
 
 
 async def _save(update: Update, context: BotContext, state: str, draft: Draft) -> None:
+    """Write the draft and its state (the database first; memory is only a cache)."""
     chat_id, user_id = _key(update)
     await context.db(context.store.save_draft, NAME, chat_id, user_id, state, draft)
+    if context.user_data is not None:
+        context.user_data[DRAFT_KEY] = dict(draft)
+
+
+async def _drop(update: Update, context: BotContext) -> None:
+    """Forget the draft (cancel, timeout)."""
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT_KEY, None)
+    chat_id, user_id = _key(update)
+    await context.db(context.store.delete_draft, NAME, chat_id, user_id)
+
+
+def forget_cached(context: BotContext) -> None:
+    """Drop the in-memory copy only (the database row is gone already)."""
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT_KEY, None)
 
 
 async def _lost(update: Update, context: BotContext) -> object:
@@ -237,7 +261,9 @@ async def got_location(update: Update, context: BotContext) -> str | None:
         if place.lower() not in SKIP_WORDS and place:
             draft["place"] = place
     draft["location_done"] = True
-    await _noted(update, context, draft)
+    if draft.get("place") and not message.location:
+        # typed, so the one-time location keyboard is still showing: take it away
+        await _noted(update, context, draft)
     return await advance(update, context, draft)
 
 
@@ -279,7 +305,6 @@ async def got_phone(update: Update, context: BotContext) -> str | None:
         await send(update, context, t("suggest.own_contact", draft["lang"]))
         return None
     draft["phone_done"] = True
-    await _noted(update, context, draft)
     return await advance(update, context, draft)
 
 
@@ -295,6 +320,7 @@ async def confirm(update: Update, context: BotContext) -> object:
     if draft is None:
         return await _already_or_lost(update, context)
     await submit_draft(update, context, draft, NAME)
+    forget_cached(context)
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(None)
     await deliver(context)
@@ -342,8 +368,7 @@ async def cancel(update: Update, context: BotContext) -> object:
         await ack(update)
         with contextlib.suppress(BadRequest):
             await update.callback_query.edit_message_reply_markup(None)
-    chat_id, user_id = _key(update)
-    await context.db(context.store.delete_draft, NAME, chat_id, user_id)
+    await _drop(update, context)
     lang = user_lang(update, context)
     await send(update, context, t("suggest.cancelled", lang), reply_markup=ReplyKeyboardRemove())
     await send(update, context, t("menu.title", lang), reply_markup=main_menu(lang))
@@ -352,8 +377,8 @@ async def cancel(update: Update, context: BotContext) -> object:
 
 async def timed_out(update: Update, context: BotContext) -> None:
     """Fifteen idle minutes: end the conversation and say so."""
-    chat_id, user_id = _key(update)
-    await context.db(context.store.delete_draft, NAME, chat_id, user_id)
+    await _drop(update, context)
+    chat_id, _ = _key(update)
     lang = user_lang(update, context)
     await context.bot.send_message(
         chat_id, t("suggest.timeout", lang), reply_markup=ReplyKeyboardRemove()

@@ -24,7 +24,7 @@ from bot.storage.models import (
     User,
     utcnow,
 )
-from bot.storage.views import DraftView, EventView, Page, SuggestionView, UserView
+from bot.storage.views import DraftView, EventView, OutboxItem, Page, SuggestionView, UserView
 
 SUGGESTION_FIELDS = (
     "text", "attachments", "latitude", "longitude", "place", "worker_type", "anonymous",
@@ -259,11 +259,12 @@ class Store:
 
     # outbox ------------------------------------------------------------------
 
-    def due_outbox(self, limit: int = 20) -> list[tuple[int, int, str, int | None, dict[str, Any]]]:
-        """Undelivered messages whose next attempt is due: (id, chat, kind, suggestion, payload)."""
+    def due_outbox(self, limit: int = 20) -> list[OutboxItem]:
+        """Undelivered messages whose next attempt is due, with their suggestions."""
         with self.session() as s:
-            rows = s.scalars(
-                select(Outbox)
+            rows = s.execute(
+                select(Outbox, Suggestion)
+                .outerjoin(Suggestion, Outbox.suggestion_id == Suggestion.id)
                 .where(
                     Outbox.sent_at.is_(None),
                     Outbox.failed_at.is_(None),
@@ -272,7 +273,11 @@ class Store:
                 .order_by(Outbox.id)
                 .limit(limit)
             ).all()
-            return [(r.id, r.chat_id, r.kind, r.suggestion_id, dict(r.payload)) for r in rows]
+            return [
+                OutboxItem(o.id, o.chat_id, o.kind, dict(o.payload),
+                           suggestion_view(sg) if sg is not None else None)
+                for o, sg in rows
+            ]  # fmt: skip
 
     def outbox_sent(self, outbox_id: int) -> None:
         with self.session() as s:

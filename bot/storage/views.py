@@ -69,3 +69,14 @@ class Page:
     @property
     def has_next(self) -> bool:
         return self.offset + self.limit < self.total
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A message the bot owes: where, what kind, and the suggestion it is about."""
+
+    id: int
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    suggestion: SuggestionView | None

@@ -1,0 +1,205 @@
+"""Throughput and latency of the whole suggestion conversation, next to a bare echo bot.
+
+The bot runs in its own process (`nuanxin run`, or a bare echo Application) against the
+Bot API stand-in, which runs here together with the scripted workers. Each worker sends an
+update, waits for the bot's answer, and sends the next; latency is that wait.
+
+    .venv/bin/python bench/bot_throughput.py [--workers 20] [--rounds 5] [--single 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.standin import FakeUser, StandIn  # noqa: E402
+
+POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+STAFF_CHAT = -1002000
+TEXTS = [
+    "站长天天罚款，超时一分钟扣五十，申诉也没人理",
+    "小区不让电动车进，送餐只能走进去，经常超时",
+    "司机之家晚上十点就关门了，跑夜班的没地方歇",
+    "换电柜经常没电，排队要半小时",
+]
+
+
+@dataclass
+class Run:
+    latencies: list[float] = field(default_factory=list)
+    updates: int = 0
+
+    async def step(self, send: Callable[[], Awaitable[object]], wait: Awaitable[object]) -> None:
+        start = time.perf_counter()
+        await send()
+        await wait
+        self.latencies.append(time.perf_counter() - start)
+        self.updates += 1
+
+
+async def conversation(user: FakeUser, run: Run, first: bool, n: int) -> None:
+    """One whole suggestion, from /suggest to the receipt."""
+    await run.step(lambda: user.send_text("/suggest"), user.expect("请说说"))
+    text = f"{TEXTS[n % len(TEXTS)]}（{n}）"
+    await run.step(lambda: user.send_text(text), user.expect("做什么工作" if first else "在哪里"))
+    if first:
+        await run.step(lambda: user.press("外卖骑手"), user.expect("在哪里"))
+    await run.step(lambda: user.send_text("跳过"), user.expect("是谁提的"))
+    await run.step(lambda: user.press("匿名提交"), user.expect("请确认"))
+    await run.step(lambda: user.press("确认提交"), user.expect("已收到"))
+
+
+async def echo_round(user: FakeUser, run: Run, first: bool, n: int) -> None:
+    """As many echo messages as a conversation has updates."""
+    for i in range(6 if first else 5):
+        text = f"{TEXTS[(n + i) % len(TEXTS)]} {n}.{i}"
+        await run.step(lambda t=text: user.send_text(t), user.expect(text))
+
+
+async def drive(
+    standin: StandIn, kind: str, workers: int, rounds: int, base: int
+) -> tuple[Run, float]:
+    run = Run()
+    script = conversation if kind == "full" else echo_round
+
+    async def worker(uid: int) -> None:
+        user = standin.user(uid)
+        for n in range(rounds):
+            await script(user, run, n == 0, n)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(base + i) for i in range(workers)))
+    return run, time.perf_counter() - start
+
+
+def start_bot(kind: str, standin: StandIn, database_url: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "BOT_TOKEN": standin.token,
+        "TELEGRAM_API_URL": standin.url,
+        "DATABASE_URL": database_url,
+        "STAFF_CHAT_ID": str(STAFF_CHAT),
+        "LOG_LEVEL": "WARNING",
+    }
+    if kind == "full":
+        args = [sys.executable, "-c", "from bot.cli import main; main()", "run"]
+    else:
+        args = [sys.executable, __file__, "--serve-echo"]
+    return subprocess.Popen(args, env=env, cwd=tempfile.mkdtemp(prefix="nx-bench-"))
+
+
+async def wait_polling(standin: StandIn, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while standin.stats.calls["getupdates"] == 0:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"bot process did not start (exit {proc.poll()})")
+        await asyncio.sleep(0.05)
+
+
+def fresh_database(kind: str) -> tuple[str, Callable[[], None]]:
+    if kind == "sqlite":
+        path = Path(tempfile.mkdtemp(prefix="nx-bench-db-")) / "bench.db"
+        return f"sqlite:///{path}", lambda: None
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+
+    def drop() -> None:
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+    sep = "&" if "?" in POSTGRES else "?"
+    return f"{POSTGRES}{sep}options=-csearch_path%3D{schema}", drop
+
+
+async def measure(kind: str, db: str, args: argparse.Namespace) -> dict[str, object]:
+    url, drop = fresh_database(db) if kind == "full" else ("sqlite:///:memory:", lambda: None)
+    async with StandIn() as standin:
+        standin.group(STAFF_CHAT)
+        proc = start_bot(kind, standin, url)
+        try:
+            await wait_polling(standin, proc)
+            await drive(standin, kind, 1, 1, 900_000)  # warm-up
+            single, _ = await drive(standin, kind, 1, args.single, 100_000)
+            many, elapsed = await drive(standin, kind, args.workers, args.rounds, 200_000)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            drop()
+    lat = sorted(single.latencies)
+    return {
+        "bot": "suggestion conversation" if kind == "full" else "bare echo bot",
+        "db": db if kind == "full" else "-",
+        "updates/s": many.updates / elapsed,
+        "p50": statistics.median(lat) * 1000,
+        "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
+        "updates": many.updates,
+    }
+
+
+def serve_echo() -> None:
+    """A bare python-telegram-bot echo bot: the baseline."""
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, MessageHandler, filters
+
+    async def echo(update: Update, context: object) -> None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(update.effective_message.text or "")
+
+    api = os.environ["TELEGRAM_API_URL"]
+    app = (
+        ApplicationBuilder()
+        .token(os.environ["BOT_TOKEN"])
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    app.run_polling(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=20, help="concurrent workers")
+    parser.add_argument("--rounds", type=int, default=5, help="conversations per worker")
+    parser.add_argument("--single", type=int, default=40, help="conversations, single worker")
+    parser.add_argument("--db", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument("--serve-echo", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_echo:
+        serve_echo()
+        return
+    rows = [asyncio.run(measure("echo", "-", args))]
+    rows += [asyncio.run(measure("full", db, args)) for db in args.db]
+    base = rows[0]["updates/s"]
+    print(
+        f"\n{args.workers} concurrent workers x {args.rounds} conversations for updates/s; "
+        f"one worker x {args.single} conversations for latency\n"
+    )
+    print("| bot | database | updates/s | vs echo | p50 ms (1 worker) | p99 ms (1 worker) |")
+    print("|---|---|---:|---:|---:|---:|")
+    for row in rows:
+        ratio = row["updates/s"] / base  # type: ignore[operator]
+        print(
+            f"| {row['bot']} | {row['db']} | {row['updates/s']:.0f} | {ratio:.2f} | "
+            f"{row['p50']:.2f} | {row['p99']:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
