@@ -213,7 +213,8 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 STATUS: dict[str, tuple[str, str]] = {
-    "received": ("受理", "received"),
+    "submitted": ("待受理", "submitted"),
+    "received": ("已受理", "accepted"),
     "in_progress": ("办理中", "in progress"),
     "answered": ("已答复", "answered"),
     "adopted": ("已采纳", "adopted"),

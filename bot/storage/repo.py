@@ -201,7 +201,7 @@ class Store:
                 code = f"{self.code_prefix}-{local_day:%Y%m%d}-{number:04d}"
                 row = Suggestion(
                     code=code, user_id=user_id, chat_id=chat_id, source_update_id=update_id,
-                    status=Status.RECEIVED, **fields,
+                    status=Status.SUBMITTED, **fields,
                 )  # fmt: skip
                 s.add(row)
                 s.flush()
