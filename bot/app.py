@@ -14,7 +14,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.context import BotContext, Services, run_db
-from bot.handlers import errors, mine, start, suggest
+from bot.handlers import errors, mine, privacy, reports, staff, staff_answer, start, suggest
 from bot.handlers.common import remember_user
 from bot.i18n import t
 from bot.messages import RENDERERS
@@ -62,10 +62,14 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     )
     app.bot_data["services"] = services
     app.bot_data["requests"] = requests  # closed by the runner if start-up fails
-    app.add_handler(TypeHandler(Update, remember_user), group=-1)
+    app.add_handler(TypeHandler(Update, remember_user), group=-2)
+    staff_answer.register(app)  # group -1 first: a staff member's pending answer
     start.register(app)
     suggest.register(app, settings.conversation_timeout)
     mine.register(app)
+    staff.register(app)
+    privacy.register(app)
+    reports.register(app)
     errors.register_last(app)
     return app
 
@@ -79,6 +83,7 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
             await app.bot.set_my_commands(menu, language_code=code)
         except TelegramError as exc:  # a cosmetic failure must not stop the bot
             logger.warning("could not publish the command menu: %s", exc)
+    await staff_answer.load_pending(app)
     assert app.job_queue is not None
     app.job_queue.run_repeating(
         _flush_outbox, OUTBOX_INTERVAL, first=OUTBOX_INTERVAL, name="outbox"

@@ -8,6 +8,8 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
 
 from bot.logs import setup_logging
 from bot.settings import SETTINGS, Settings, SettingsError
@@ -38,6 +40,72 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _staff(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runner import open_store
+    from bot.storage import Role
+
+    store = open_store(settings)
+    try:
+        if args.staff_command == "list":
+            stored = store.users_with_roles((Role.STAFF, Role.ADMIN))
+            rows = [(u.id, u.role, "database", u.display_name or "") for u in stored]
+            rows += [(i, "staff", "STAFF_IDS", "") for i in sorted(settings.staff_ids)]
+            rows += [(i, "admin", "ADMIN_IDS", "") for i in sorted(settings.admin_ids)]
+            for user_id, role, source, name in rows:
+                print(f"{user_id}\t{role}\t{source}\t{name}")
+            if not rows:
+                print("no staff yet: add one with `nuanxin staff add TELEGRAM_ID`")
+            return 0
+        role = Role.WORKER if args.staff_command == "remove" else (
+            Role.ADMIN if args.admin else Role.STAFF)  # fmt: skip
+        store.set_role(args.user_id, role)
+        print(f"{args.user_id} is now {role}")
+        from_env = args.user_id in settings.staff_ids | settings.admin_ids
+        if args.staff_command == "remove" and from_env:
+            print("note: this id is also in STAFF_IDS/ADMIN_IDS; remove it there too")
+        return 0
+    finally:
+        store.engine.dispose()
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot import categories
+    from bot.export import (
+        ExportError,
+        ExportFilter,
+        ExportOptions,
+        default_filename,
+        export_suggestions,
+    )
+    from bot.runner import open_store
+
+    filt = ExportFilter(args.since, args.until, args.category, args.status)
+    options = ExportOptions(
+        args.format, ZoneInfo(settings.timezone), categories.names("zh"), args.with_identity
+    )
+    output = Path(args.output or default_filename(options, filt, datetime.now(UTC)))
+    store = open_store(settings)
+    try:
+        result = export_suggestions(store.engine, filt, options, output)
+    except ExportError as exc:
+        sys.exit(f"nuanxin export: {exc}")
+    finally:
+        store.engine.dispose()
+    note = " (with identity)" if args.with_identity else " (identity masked)"
+    print(f"wrote {result.rows} suggestions to {output}{note}")
+    return 0
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-28") from None
+
+
 def _settings_list(args: argparse.Namespace, settings: Settings) -> int:
     for setting in SETTINGS:
         print(f"{setting.name}={setting.default}\n    {setting.help}")
@@ -66,6 +134,32 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser(
         "upgrade", help="create or migrate the schema to the newest version"
     ).set_defaults(func=_db_upgrade)
+    staff = sub.add_parser("staff", help="add, remove or list staff and admins").add_subparsers(
+        dest="staff_command", metavar="STAFF_COMMAND", required=True
+    )
+    p = staff.add_parser("add", help="give a Telegram user the staff (or admin) role")
+    p.add_argument("user_id", type=int, help="the Telegram user id")
+    p.add_argument("--admin", action="store_true", help="admin instead of staff")
+    p.set_defaults(func=_staff)
+    p = staff.add_parser("remove", help="take the staff or admin role away")
+    p.add_argument("user_id", type=int, help="the Telegram user id")
+    p.set_defaults(func=_staff)
+    staff.add_parser("list", help="everyone with a role, and where it comes from").set_defaults(
+        func=_staff
+    )
+    p = sub.add_parser("export", help="write suggestions to an XLSX or CSV file for meetings")
+    p.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    p.add_argument("--since", type=_date, help="first day (local), e.g. 2026-11-01")
+    p.add_argument("--until", type=_date, help="last day (local), inclusive")
+    p.add_argument("--category", help="a category id, e.g. labor_rights")
+    p.add_argument("--status", help="submitted, received, in_progress, answered, adopted...")
+    p.add_argument("--output", help="file to write (default: a name that says what is in it)")
+    p.add_argument(
+        "--with-identity",
+        action="store_true",
+        help="include names, phones and Telegram ids of non-anonymous senders (staff only)",
+    )
+    p.set_defaults(func=_export)
     p = sub.add_parser("settings", help="list every setting with its default and help")
     p.set_defaults(func=_settings_list)
     return parser

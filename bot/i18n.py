@@ -43,6 +43,26 @@ TEXTS: dict[str, tuple[str, str]] = {
         "/start back to the main menu\n"
         "/help this help",
     ),
+    "help.staff": (
+        "\n\n<b>工作人员：</b>\n"
+        "/inbox [类别] [状态] 待办建议\n"
+        "/view 编号 查看一条建议和记录\n"
+        "/answer 编号 内容 直接答复\n"
+        "/templates 常用答复；/template 名称 | 内容 保存\n"
+        "/stats 每周统计图\n"
+        "/export [xlsx|csv] 导出表格",
+        "\n\n<b>Staff:</b>\n"
+        "/inbox [category] [status] open suggestions\n"
+        "/view CODE one suggestion and its history\n"
+        "/answer CODE text answer directly\n"
+        "/templates saved answers; /template NAME | TEXT to save one\n"
+        "/stats weekly chart\n"
+        "/export [xlsx|csv] spreadsheet",
+    ),
+    "help.privacy": (
+        "\n/delete_me 删除我的身份信息",
+        "\n/delete_me erase my identity",
+    ),
     "language.set": ("已切换为中文。", "Switched to English."),
     "unknown_command": (
         "没有这个命令。发 /help 看看能做什么。",
@@ -211,6 +231,130 @@ TEXTS: dict[str, tuple[str, str]] = {
     "staff.category": ("🏷 {name}", "🏷 {name}"),
     "staff.review": ("🏷 待人工分类", "🏷 needs a human to categorise"),
 }
+
+TEXTS.update(
+    {
+        # staff side
+        "staff.refused": ("只有工作人员可以操作。", "Only staff can do this."),
+        "staff.card": (
+            "{body}\n\n📌 状态：{status}{extra}",
+            "{body}\n\n📌 Status: {status}{extra}",
+        ),
+        "staff.by": ("（{who} {when}）", " ({who}, {when})"),
+        "staff.followed_up": (
+            "\n🔁 提交人反馈：问题还没解决",
+            "\n🔁 The worker says it is not solved yet",
+        ),
+        "staff.answer_shown": ("\n💬 答复：{answer}", "\n💬 Answer: {answer}"),
+        "staff.undelivered": (
+            "\n⚠️ 未能送达提交人（{error}），已记录。",
+            "\n⚠️ Could not reach the worker ({error}); recorded.",
+        ),
+        "staff.btn_accept": ("✅ 受理", "✅ Accept"),
+        "staff.btn_progress": ("⏳ 办理中", "⏳ In progress"),
+        "staff.btn_answer": ("💬 答复", "💬 Answer"),
+        "staff.btn_category": ("🏷 改类别", "🏷 Category"),
+        "staff.btn_adopt": ("👍 采纳", "👍 Adopted"),
+        "staff.btn_reject": ("👎 不采纳", "👎 Not adopted"),
+        "staff.btn_back": ("↩️ 返回", "↩️ Back"),
+        "staff.updated": ("已更新：{status}", "Updated: {status}"),
+        "staff.recategorized": ("类别已改为：{name}", "Category set to: {name}"),
+        "staff.pick_category": ("选择新的类别：", "Pick the new category:"),
+        "staff.not_found": ("找不到编号 {code}。", "No suggestion {code}."),
+        "staff.view_usage": ("用法：/view 编号，例如 /view NX-20261128-0001", "Usage: /view CODE"),
+        "staff.history": ("<b>记录</b>", "<b>History</b>"),
+        "staff.event": ("{when} {what}{who}", "{when} {what}{who}"),
+        "staff.inbox_header": (
+            "<b>待办建议</b> {filters}（共 {total} 条）",
+            "<b>Suggestions</b> {filters} ({total} in all)",
+        ),
+        "staff.inbox_empty": ("没有符合条件的建议。", "No suggestions match."),
+        "staff.inbox_usage": (
+            "用法：/inbox [类别] [状态]，类别如 {categories}；状态如 {statuses}",
+            "Usage: /inbox [category] [status]; categories: {categories}; statuses: {statuses}",
+        ),
+        "staff.answer_prompt": (
+            "✍️ {name}，请回复这条消息，写给 {code} 的答复（发 /cancel 取消）。",
+            "✍️ {name}, reply to this message with the answer for {code} (/cancel to stop).",
+        ),
+        "staff.answer_templates": ("或者用常用答复：", "Or use a saved answer:"),
+        "staff.answer_preview": (
+            "<b>答复预览 {code}</b>\n\n{text}",
+            "<b>Answer preview {code}</b>\n\n{text}",
+        ),
+        "staff.btn_send": ("📤 发送", "📤 Send"),
+        "staff.btn_cancel": ("✖️ 取消", "✖️ Cancel"),
+        "staff.answer_sent": ("✅ 答复已发送给 {code} 的提交人。", "✅ Answer sent for {code}."),
+        "staff.answer_stored": (
+            "答复已保存。提交人已删除身份，无法再通知。",
+            "Answer stored. The worker erased their identity and cannot be told.",
+        ),
+        "staff.answer_cancelled": ("已取消答复。", "Answer cancelled."),
+        "staff.answer_usage": ("用法：/answer 编号 答复内容", "Usage: /answer CODE text"),
+        "staff.answer_too_long": (
+            "答复太长了（{count} 字），请控制在 {limit} 字以内。",
+            "The answer is too long ({count} characters); keep it under {limit}.",
+        ),
+        "staff.templates_empty": (
+            "还没有常用答复。用 /template 名称 | 内容 添加。",
+            "No saved answers yet. Add one with /template NAME | TEXT.",
+        ),
+        "staff.templates_list": ("<b>常用答复</b>", "<b>Saved answers</b>"),
+        "staff.template_saved": ("已保存常用答复 #{id}。", "Saved answer #{id}."),
+        "staff.template_usage": (
+            "用法：/template 名称 | 内容；删除：/template_del 编号",
+            "Usage: /template NAME | TEXT; delete: /template_del ID",
+        ),
+        "staff.template_deleted": ("已删除。", "Deleted."),
+        "staff.followup_notice": (
+            "🔁 <b>{code}</b> 的提交人说问题还没解决，已重新打开。\n\n{text}",
+            "🔁 The worker says <b>{code}</b> is not solved; reopened.\n\n{text}",
+        ),
+        "stats.title": (
+            "近 {weeks} 周建议数量（按类别）",
+            "Suggestions per week, last {weeks} weeks",
+        ),
+        "stats.caption": ("共 {total} 条\n{lines}", "{total} in all\n{lines}"),
+        "export.caption": ("共 {rows} 条建议。", "{rows} suggestions."),
+        "export.usage": (
+            "看不懂“{bad}”。用法：/export [xlsx|csv] [开始日期 [结束日期]] [类别] [状态]，"
+            "日期如 2026-11-01",
+            "I don't understand “{bad}”. Usage: /export [xlsx|csv] [since [until]] [category] "
+            "[status], dates like 2026-11-01",
+        ),
+        # worker side notifications
+        "worker.status": (
+            "📌 您的建议 <b>{code}</b> 有新进展：{status}。",
+            "📌 Your suggestion <b>{code}</b> is now: {status}.",
+        ),
+        "worker.answer": (
+            "💬 您的建议 <b>{code}</b> 有了答复：\n\n{answer}\n\n状态：{status}",
+            "💬 Your suggestion <b>{code}</b> has an answer:\n\n{answer}\n\nStatus: {status}",
+        ),
+        "worker.btn_follow_up": ("🔁 问题还没解决", "🔁 Not solved yet"),
+        "worker.followed_up": (
+            "收到，已请工作人员继续跟进 {code}。",
+            "Thanks, staff will follow up on {code}.",
+        ),
+        "worker.follow_up_once": (
+            "这条建议已经反馈过一次了，工作人员正在跟进。",
+            "You already asked for a follow-up on this one; staff are on it.",
+        ),
+        "delete.confirm": (
+            "确定要删除您的身份信息吗？\n您提过的建议会保留用于统计，但不再和您有任何关联，"
+            "之后也收不到答复。",
+            "Erase your identity?\nYour suggestions stay for the statistics, with no link to "
+            "you, and you will get no more answers.",
+        ),
+        "delete.yes": ("确定删除", "Yes, erase"),
+        "delete.no": ("算了", "No"),
+        "delete.done": (
+            "已删除。{count} 条建议已和您断开关联。欢迎随时再来。",
+            "Done. {count} suggestions are no longer linked to you. Welcome back any time.",
+        ),
+        "delete.kept": ("好的，什么也没删。", "OK, nothing was erased."),
+    }
+)
 
 STATUS: dict[str, tuple[str, str]] = {
     "submitted": ("待受理", "submitted"),

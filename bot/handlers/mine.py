@@ -10,7 +10,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.context import BotContext
 from bot.handlers.common import ack, send, to_local, user_lang
 from bot.i18n import esc, status_name, t, t_html
+from bot.storage.staff_repo import CLOSED
 from bot.storage.views import Page, SuggestionView
+from bot.submit import deliver
 
 PAGE_SIZE = 5
 PREVIEW = 80
@@ -42,12 +44,23 @@ def render_page(page: Page, lang: str, tz: tzinfo) -> tuple[str, InlineKeyboardM
     number = page.offset // page.limit + 1
     if pages > 1:
         parts.append(t("my.page", lang, page=number, pages=pages))
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{t('worker.btn_follow_up', lang)} {s.code}", callback_data=f"fu:{s.id}"
+            )
+        ]
+        for s in page.items
+        if s.answer and not s.followed_up and s.status in CLOSED
+    ]
     buttons = []
     if page.offset > 0:
         buttons.append(InlineKeyboardButton(t("my.prev", lang), callback_data=f"my:{number - 2}"))
     if page.has_next:
         buttons.append(InlineKeyboardButton(t("my.next", lang), callback_data=f"my:{number}"))
-    return "\n\n".join(parts), InlineKeyboardMarkup([buttons]) if buttons else None
+    if buttons:
+        rows.append(buttons)
+    return "\n\n".join(parts), InlineKeyboardMarkup(rows) if rows else None
 
 
 async def _page(update: Update, context: BotContext, number: int) -> tuple[str, object]:
@@ -79,7 +92,24 @@ async def my_page(update: Update, context: BotContext) -> None:
     await query.edit_message_text(text, reply_markup=markup)  # type: ignore[arg-type]
 
 
+async def follow_up(update: Update, context: BotContext) -> None:
+    """“Not solved yet” on an answered suggestion: reopen it once and tell staff."""
+    query = update.callback_query
+    assert query and query.data and update.effective_user
+    await ack(update)
+    lang = user_lang(update, context)
+    sid = int(query.data.removeprefix("fu:"))
+    staff_chat = context.services.settings.staff_chat_id
+    s = await context.db(context.store.follow_up, sid, update.effective_user.id, staff_chat)
+    if s is None:
+        await send(update, context, t("worker.follow_up_once", lang))
+        return
+    await send(update, context, t("worker.followed_up", lang, code=s.code))
+    await deliver(context)
+
+
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("my", my_command))
     app.add_handler(CallbackQueryHandler(my_command, pattern="^menu:my$"))
     app.add_handler(CallbackQueryHandler(my_page, pattern=r"^my:\d+$"))
+    app.add_handler(CallbackQueryHandler(follow_up, pattern=r"^fu:\d+$"))

@@ -8,6 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.context import BotContext
 from bot.handlers.common import LANG_KEY, ack, main_menu, send, user_lang
 from bot.i18n import t
+from bot.roles import is_staff
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -19,8 +20,12 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """Explain every command."""
-    await send(update, context, t("help", user_lang(update, context)))
+    """Explain every command (staff also see theirs)."""
+    lang = user_lang(update, context)
+    text = t("help", lang) + t("help.privacy", lang)
+    if update.effective_user and await is_staff(context, update.effective_user.id):
+        text += t("help.staff", lang)
+    await send(update, context, text)
 
 
 async def switch_language(update: Update, context: BotContext) -> None:

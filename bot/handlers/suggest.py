@@ -396,7 +396,9 @@ async def busy(update: Update, context: BotContext) -> None:
 
 async def help_inside(update: Update, context: BotContext) -> None:
     """/help works inside the conversation and keeps the step."""
-    await send(update, context, t("help", user_lang(update, context)))
+    from bot.handlers.start import help_command
+
+    await help_command(update, context)
 
 
 async def _already_or_lost(update: Update, context: BotContext) -> object:

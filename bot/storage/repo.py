@@ -24,7 +24,16 @@ from bot.storage.models import (
     User,
     utcnow,
 )
-from bot.storage.views import DraftView, EventView, OutboxItem, Page, SuggestionView, UserView
+from bot.storage.staff_repo import StaffQueries
+from bot.storage.views import (
+    DraftView,
+    OutboxItem,
+    Page,
+    SuggestionView,
+    UserView,
+    suggestion_view,
+    user_view,
+)
 
 SUGGESTION_FIELDS = (
     "text", "attachments", "latitude", "longitude", "place", "worker_type", "anonymous",
@@ -33,30 +42,7 @@ SUGGESTION_FIELDS = (
 )  # fmt: skip
 
 
-def _user_view(user: User) -> UserView:
-    return UserView(user.id, user.language, user.worker_type, user.role, user.display_name)
-
-
-def _event_view(event: Event) -> EventView:
-    return EventView(event.kind, event.actor_id, dict(event.data or {}), event.created_at)
-
-
-def suggestion_view(row: Suggestion, events: list[Event] | None = None) -> SuggestionView:
-    """An immutable copy of a suggestion row (and its events, when given)."""
-    return SuggestionView(
-        id=row.id, code=row.code, user_id=row.user_id, chat_id=row.chat_id,
-        language=row.language, text=row.text, attachments=list(row.attachments or []),
-        latitude=row.latitude, longitude=row.longitude, place=row.place,
-        worker_type=row.worker_type, anonymous=row.anonymous, contact_name=row.contact_name,
-        contact_phone=row.contact_phone, category=row.category,
-        predicted_category=row.predicted_category, confidence=row.confidence,
-        worker_category=row.worker_category, needs_review=row.needs_review, status=str(row.status),
-        answer=row.answer, answered_at=row.answered_at, created_at=row.created_at,
-        events=tuple(_event_view(e) for e in events or ()),
-    )  # fmt: skip
-
-
-class Store:
+class Store(StaffQueries):
     """All database access, behind small methods that take and return plain values."""
 
     def __init__(self, engine: Engine, code_prefix: str = "NX") -> None:
@@ -84,12 +70,12 @@ class Store:
             user.display_name = display_name
             user.username = username
             s.flush()
-            return _user_view(user)
+            return user_view(user)
 
     def get_user(self, user_id: int) -> UserView | None:
         with self.session() as s:
             user = s.get(User, user_id)
-            return _user_view(user) if user else None
+            return user_view(user) if user else None
 
     def set_user_fields(self, user_id: int, **fields: Any) -> None:
         """Update language, worker_type or role of an existing user."""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.storage.models import Event, Suggestion, User
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class SuggestionView:
     answer: str | None
     answered_at: datetime | None
     created_at: datetime
+    followed_up: bool = False
     events: tuple[EventView, ...] = field(default=())
 
 
@@ -80,3 +84,26 @@ class OutboxItem:
     kind: str
     payload: dict[str, Any]
     suggestion: SuggestionView | None
+
+
+def user_view(user: User) -> UserView:
+    return UserView(user.id, user.language, user.worker_type, user.role, user.display_name)
+
+
+def event_view(event: Event) -> EventView:
+    return EventView(event.kind, event.actor_id, dict(event.data or {}), event.created_at)
+
+
+def suggestion_view(row: Suggestion, events: list[Event] | None = None) -> SuggestionView:
+    """An immutable copy of a suggestion row (and its events, when given)."""
+    return SuggestionView(
+        id=row.id, code=row.code, user_id=row.user_id, chat_id=row.chat_id,
+        language=row.language, text=row.text, attachments=list(row.attachments or []),
+        latitude=row.latitude, longitude=row.longitude, place=row.place,
+        worker_type=row.worker_type, anonymous=row.anonymous, contact_name=row.contact_name,
+        contact_phone=row.contact_phone, category=row.category,
+        predicted_category=row.predicted_category, confidence=row.confidence,
+        worker_category=row.worker_category, needs_review=row.needs_review, status=str(row.status),
+        answer=row.answer, answered_at=row.answered_at, created_at=row.created_at,
+        followed_up=bool(row.followed_up), events=tuple(event_view(e) for e in events or ()),
+    )  # fmt: skip
