@@ -1,1 +1,53 @@
-"""Knowledge base: FAQ answers, stations and policies from files admins edit."""
+"""Knowledge base: FAQ answers, stations and policies from files admins edit.
+
+Nothing here imports Telegram or SQLAlchemy: the bot calls these plain functions.
+"""
+
+from knowledge.base import KnowledgeBase
+from knowledge.emergency import EMERGENCIES, Emergency, emergency_kind
+from knowledge.faq import Answer, AnswerKind, FaqEntry, FaqIndex, Hit, Thresholds
+from knowledge.geo import gcj02_to_wgs84, haversine_m, wgs84_to_gcj02
+from knowledge.holder import KnowledgeHolder, ReloadResult
+from knowledge.hours import LOCAL_TZ, OpeningHours
+from knowledge.load import load_knowledge, sample_dir
+from knowledge.load_csv import read_stations
+from knowledge.load_yaml import read_faq, read_policy, read_synonyms
+from knowledge.policies import Policy
+from knowledge.problems import KnowledgeError, Problem
+from knowledge.stations import Station, StationHit, StationIndex
+from knowledge.vocab import SERVICES, STATION_TYPES, Label
+
+__all__ = [
+    "EMERGENCIES",
+    "LOCAL_TZ",
+    "SERVICES",
+    "STATION_TYPES",
+    "Answer",
+    "AnswerKind",
+    "Emergency",
+    "FaqEntry",
+    "FaqIndex",
+    "Hit",
+    "KnowledgeBase",
+    "KnowledgeError",
+    "KnowledgeHolder",
+    "Label",
+    "OpeningHours",
+    "Policy",
+    "Problem",
+    "ReloadResult",
+    "Station",
+    "StationHit",
+    "StationIndex",
+    "Thresholds",
+    "emergency_kind",
+    "gcj02_to_wgs84",
+    "haversine_m",
+    "load_knowledge",
+    "read_faq",
+    "read_policy",
+    "read_stations",
+    "read_synonyms",
+    "sample_dir",
+    "wgs84_to_gcj02",
+]

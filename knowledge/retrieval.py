@@ -1,0 +1,208 @@
+"""FAQ retrieval: each entry is a group of phrasings; a query is scored against every group.
+
+Features are binary character unigrams+bigrams and jieba words, weighted by a softened IDF
+(``idf ** idf_power``) and L2-normalised per block. An entry is the normalised sum of its
+phrasings (a centroid), so a query can match words spread over several phrasings; the score
+mixes the centroid cosine with the best single phrasing. Worker slang is folded to one word
+by a synonym list before anything else. Every choice here was measured by ``bench/faq.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.preprocessing import normalize as l2_rows
+
+from classifier.text import Segmenter, normalize
+
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class RetrievalParams:
+    """Hyperparameters, chosen on the BQ valid split (see bench/faq.py)."""
+
+    char_ngrams: tuple[int, int] = (1, 2)
+    char_weight: float = 0.9
+    word_weight: float = 0.1
+    idf_power: float = 0.5
+    phrase_weight: float = 0.15  # share of the best single phrasing in the score
+    fold_digits: bool = True  # "34000" and "9000" both become "0"
+
+
+class Synonyms:
+    """Replace variants (worker slang, typos) by one canonical word, longest variant first."""
+
+    def __init__(self, table: Mapping[str, Sequence[str]] | None = None) -> None:
+        self.canonical: dict[str, str] = {}
+        for word, variants in (table or {}).items():
+            for variant in variants:
+                if normalize(variant):
+                    self.canonical[normalize(variant)] = normalize(word)
+        for word in table or {}:
+            # The word maps to itself, so "电动车" is not rewritten through its variant "电动".
+            if normalize(word):
+                self.canonical.setdefault(normalize(word), normalize(word))
+        ordered = sorted(self.canonical, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+    def apply(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self.canonical[m.group(0)], text)
+
+
+@functools.cache
+def shared_segmenter() -> Segmenter:
+    """One jieba dictionary for every load in the process (building one takes about a second)."""
+    return Segmenter()
+
+
+class _WordAnalyzer:
+    """jieba words of an already prepared text (picklable, never a lambda)."""
+
+    def __init__(self, segmenter: Segmenter) -> None:
+        self.segmenter = segmenter
+
+    def __call__(self, text: str) -> list[str]:
+        return self.segmenter.cut(text)
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One kind of feature: how to draw it from a text, and its weights."""
+
+    analyze: Callable[[str], list[str]]
+    vocabulary: dict[str, int]
+    idf: NDArray[np.float64]
+    scale: float  # sqrt of the block's weight
+    offset: int  # where the block's columns start in the combined matrix
+
+
+class Retriever:
+    """Scores a query against groups of phrasings; scores are cosines in [0, 1].
+
+    Queries are scored through inverted indexes (feature -> entries, feature -> phrasings),
+    so a query touches only the rows of the features it contains.
+    """
+
+    def __init__(
+        self,
+        groups: Sequence[Sequence[str]],
+        *,
+        synonyms: Synonyms | None = None,
+        params: RetrievalParams = RetrievalParams(),
+        segmenter: Segmenter | None = None,
+    ) -> None:
+        self.params = params
+        self.synonyms = synonyms or Synonyms()
+        texts = [self.prepare(t) for group in groups for t in group]
+        self._owner = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+        self._n = len(groups)
+        self._blocks, phrases = self._fit(texts, segmenter or shared_segmenter())
+        self._by_phrase = phrases.T.tocsr()  # feature -> phrasings
+        self._by_entry = self._by_phrase  # feature -> entries (below, when there are any)
+        if self._blocks:
+            member = sp.csr_matrix(
+                (np.ones(len(texts)), (self._owner, np.arange(len(texts)))),
+                shape=(self._n, len(texts)),
+            )
+            self._by_entry = l2_rows(member @ phrases).T.tocsr()
+
+    def prepare(self, text: str) -> str:
+        """The text every feature is drawn from: folded, slang replaced, digits as 0."""
+        text = self.synonyms.apply(normalize(text))
+        return _DIGITS.sub("0", text) if self.params.fold_digits else text
+
+    def _vectorizers(self, segmenter: Segmenter) -> list[tuple[CountVectorizer, float]]:
+        p = self.params
+        char = CountVectorizer(analyzer="char_wb", ngram_range=p.char_ngrams, lowercase=False)
+        word = CountVectorizer(analyzer=_WordAnalyzer(segmenter))
+        return [(v, w) for v, w in ((char, p.char_weight), (word, p.word_weight)) if w > 0]
+
+    def _fit(self, texts: list[str], segmenter: Segmenter) -> tuple[list[_Block], sp.csr_matrix]:
+        blocks: list[_Block] = []
+        parts: list[sp.csr_matrix] = []
+        offset = 0
+        for vectorizer, weight in self._vectorizers(segmenter) if texts else []:
+            vectorizer.set_params(binary=True)
+            try:
+                counts = vectorizer.fit_transform(texts).astype(np.float64)
+            except ValueError:  # no features at all (e.g. only punctuation)
+                continue
+            df = np.asarray(counts.sum(axis=0)).ravel()
+            idf = (np.log((1 + len(texts)) / (1 + df)) + 1) ** self.params.idf_power
+            scale = float(np.sqrt(weight))
+            parts.append(l2_rows(counts @ sp.diags(idf)) * scale)
+            analyze = vectorizer.build_analyzer()
+            blocks.append(_Block(analyze, vectorizer.vocabulary_, idf, scale, offset))
+            offset += counts.shape[1]
+        if not parts:
+            return [], sp.csr_matrix((len(texts), 1))
+        return blocks, l2_rows(sp.hstack(parts).tocsr())
+
+    def _query(self, text: str) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """Feature columns and weights of a query, L2-normalised like the phrasings."""
+        prepared = self.prepare(text)
+        columns: list[NDArray[np.intp]] = []
+        weights: list[NDArray[np.float64]] = []
+        for block in self._blocks:
+            found = {block.vocabulary[t] for t in block.analyze(prepared) if t in block.vocabulary}
+            if not found:
+                continue
+            ids = np.fromiter(found, dtype=np.intp, count=len(found))
+            w = block.idf[ids]
+            columns.append(ids + block.offset)
+            weights.append(w / np.linalg.norm(w) * block.scale)
+        if not columns:
+            return np.zeros(0, dtype=np.intp), np.zeros(0)
+        w = np.concatenate(weights)
+        return np.concatenate(columns), w / np.linalg.norm(w)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def scores(self, query: str) -> NDArray[np.float64]:
+        """One score per group, in [0, 1]."""
+        columns, weights = self._query(query)
+        if not len(columns):
+            return np.zeros(self._n)
+        centroid = _accumulate(self._by_entry, columns, weights, self._n)
+        phrase = _accumulate(self._by_phrase, columns, weights, len(self._owner))
+        touched = np.flatnonzero(phrase)
+        best = np.zeros(self._n)
+        np.maximum.at(best, self._owner[touched], phrase[touched])
+        w = self.params.phrase_weight
+        return np.clip((1 - w) * centroid + w * best, 0.0, 1.0)
+
+    def top(self, query: str, k: int) -> list[tuple[int, float]]:
+        """The ``k`` best groups as (index, score), best first; ties keep file order."""
+        scores = self.scores(query)
+        if k <= 0 or not len(scores):
+            return []
+        k = min(k, len(scores))
+        part = np.argpartition(-scores, k - 1)[:k]
+        order = part[np.lexsort((part, -scores[part]))]
+        return [(int(i), float(scores[i])) for i in order]
+
+
+def _accumulate(
+    index: sp.csr_matrix, columns: NDArray[np.intp], weights: NDArray[np.float64], size: int
+) -> NDArray[np.float64]:
+    """Dot products of a sparse query with every row, through a feature -> rows index."""
+    starts, ends = index.indptr[columns], index.indptr[columns + 1]
+    rows = [index.indices[s:e] for s, e in zip(starts, ends, strict=True)]
+    values = [index.data[s:e] * w for s, e, w in zip(starts, ends, weights, strict=True)]
+    if not rows:
+        return np.zeros(size)
+    totals: NDArray[np.float64] = np.bincount(
+        np.concatenate(rows), np.concatenate(values), minlength=size
+    ).astype(np.float64, copy=False)
+    return totals
