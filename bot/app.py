@@ -14,7 +14,20 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import HTTPXRequest
 
 from bot.context import BotContext, Services, run_db
-from bot.handlers import errors, mine, privacy, reports, staff, staff_answer, start, suggest
+from bot.handlers import (
+    admin,
+    errors,
+    faq,
+    mine,
+    policies,
+    privacy,
+    reports,
+    staff,
+    staff_answer,
+    start,
+    stations,
+    suggest,
+)
 from bot.handlers.common import remember_user
 from bot.i18n import t
 from bot.messages import RENDERERS
@@ -22,22 +35,28 @@ from bot.outbox import OutboxSender
 from bot.persistence import DraftPersistence
 from bot.settings import Settings
 from bot.storage import Store
+from knowledge import KnowledgeHolder, sample_dir
 
 logger = logging.getLogger(__name__)
 OUTBOX_INTERVAL = 5.0
 SWEEP_INTERVAL = 30.0
+WATCH_INTERVAL = 3.0
 COMMANDS = {
-    "zh": [("start", "主菜单"), ("suggest", "提建议"), ("my", "我的建议"), ("help", "帮助"),
+    "zh": [("start", "主菜单"), ("suggest", "提建议"), ("my", "我的建议"), ("ask", "问问题"),
+           ("stations", "附近驿站"), ("policies", "政策与热线"), ("help", "帮助"),
            ("cancel", "取消"), ("language", "English / 中文")],
     "en": [("start", "Main menu"), ("suggest", "Make a suggestion"), ("my", "My suggestions"),
-           ("help", "Help"), ("cancel", "Cancel"), ("language", "中文 / English")],
+           ("ask", "Ask a question"), ("stations", "Nearby stations"),
+           ("policies", "Policies and hotlines"), ("help", "Help"), ("cancel", "Cancel"),
+           ("language", "中文 / English")],
 }  # fmt: skip
 
 
 def build_services(settings: Settings, store: Store) -> Services:
-    """Services shared by all handlers."""
+    """Services shared by all handlers (raises KnowledgeError for invalid knowledge files)."""
     services = Services(settings=settings, store=store, tz=ZoneInfo(settings.timezone))
     services.outbox = OutboxSender(store, RENDERERS)
+    services.knowledge = KnowledgeHolder(settings.knowledge_dir or sample_dir())
     return services
 
 
@@ -67,9 +86,14 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     start.register(app)
     suggest.register(app, settings.conversation_timeout)
     mine.register(app)
+    faq.register(app)
+    stations.register(app)
+    policies.register(app)
     staff.register(app)
     privacy.register(app)
     reports.register(app)
+    admin.register(app)
+    faq.register_free_text(app)
     errors.register_last(app)
     return app
 
@@ -89,6 +113,9 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
         _flush_outbox, OUTBOX_INTERVAL, first=OUTBOX_INTERVAL, name="outbox"
     )
     app.job_queue.run_repeating(_sweep_job, SWEEP_INTERVAL, first=SWEEP_INTERVAL, name="sweep")
+    if app.bot_data["services"].settings.knowledge_watch:
+        app.job_queue.run_repeating(admin.watch_job, WATCH_INTERVAL, first=WATCH_INTERVAL,
+                                    name="knowledge-watch")  # fmt: skip
     await sweep_drafts(app.bot_data["services"], app.bot)  # drafts that expired while down
 
 

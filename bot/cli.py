@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import logging
 import os
 import sys
@@ -106,6 +107,45 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-28") from None
 
 
+def _knowledge_dir() -> Path:
+    from knowledge import sample_dir
+
+    return Settings.load().knowledge_dir or sample_dir()
+
+
+def _kb_reload(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate the files here, then ask the running bot (SIGHUP) to reload them."""
+    import signal
+    import time
+
+    from bot.handlers.admin import RESULT_FILE
+    from bot.runner import PID_FILE
+    from knowledge import KnowledgeError, load_knowledge
+
+    directory = settings.knowledge_dir or _knowledge_dir()
+    try:
+        load_knowledge(directory)
+    except KnowledgeError as exc:
+        print(exc.report())
+        print("not reloaded: fix the problems above; the bot keeps the previous knowledge")
+        return 1
+    try:
+        pid = int(PID_FILE.read_text(encoding="utf-8").strip())
+        asked = time.time()
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError):
+        print(f"no running bot found through {PID_FILE}: is `nuanxin run` running here?")
+        return 1
+    while time.time() - asked < 20:
+        if RESULT_FILE.exists() and RESULT_FILE.stat().st_mtime >= asked:
+            result = RESULT_FILE.read_text(encoding="utf-8").strip()
+            print(result)
+            return 0 if result.startswith("reloaded") else 1
+        time.sleep(0.2)
+    print("the bot did not answer within 20 s; see its log")
+    return 1
+
+
 def _settings_list(args: argparse.Namespace, settings: Settings) -> int:
     for setting in SETTINGS:
         print(f"{setting.name}={setting.default}\n    {setting.help}")
@@ -160,6 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="include names, phones and Telegram ids of non-anonymous senders (staff only)",
     )
     p.set_defaults(func=_export)
+    from knowledge.cli import register as register_knowledge
+
+    def add_reload(kb: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+        reload = kb.add_parser("reload", help="validate, then make the running bot reload them")
+        reload.set_defaults(func=_kb_reload)
+
+    register_knowledge(sub, _knowledge_dir, kb_extra=add_reload)
     p = sub.add_parser("settings", help="list every setting with its default and help")
     p.set_defaults(func=_settings_list)
     return parser
@@ -176,7 +223,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     from bot.runner import StartupError
 
     try:
-        code = args.func(args, settings)
+        takes_settings = "settings" in inspect.signature(args.func).parameters
+        code = args.func(args, settings) if takes_settings else args.func(args)
     except StartupError as exc:
         sys.exit(f"nuanxin: {exc}")
     except KeyboardInterrupt:

@@ -18,6 +18,7 @@ from bot.storage import Store
 
 if TYPE_CHECKING:
     from bot.outbox import OutboxSender
+    from knowledge import KnowledgeHolder
 
 logger = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -48,6 +49,7 @@ class Services:
     store: Store
     tz: ZoneInfo
     outbox: OutboxSender | None = None
+    knowledge: KnowledgeHolder | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def is_staff(self, user_id: int) -> bool:

@@ -322,6 +322,97 @@ TEXTS.update(
             "I don't understand “{bad}”. Usage: /export [xlsx|csv] [since [until]] [category] "
             "[status], dates like 2026-11-01",
         ),
+        # FAQ
+        "ask.prompt": (
+            "想问什么？直接打字就行，比如“哪里能喝水”。",
+            "What would you like to know? Just type it.",
+        ),
+        "ask.emergency": (
+            "🚨 <b>{what}？先顾安全！</b>\n请立即拨打：{numbers}\n"
+            "（110 报警 · 120 急救 · 122 交通事故 · 119 火警）",
+            "🚨 <b>{what}? Safety first!</b>\nCall now: {numbers}\n(110 police · 120 ambulance · "
+            "122 traffic accident · 119 fire)",
+        ),
+        "ask.choices": ("您是想问：", "Did you mean:"),
+        "ask.none_of_these": ("都不是，转给工作人员", "None of these: ask staff"),
+        "ask.unknown": (
+            "这个问题我还答不上来 🙏 要转给工作人员吗？他们会在这里回复您。",
+            "I don't know that one yet 🙏 Shall I pass it to staff? They will answer here.",
+        ),
+        "ask.pass_yes": ("转给工作人员", "Ask staff"),
+        "ask.pass_no": ("不用了", "No thanks"),
+        "ask.passed": (
+            "已转给工作人员，有答复会发到这里。",
+            "Passed to staff; the answer will come here.",
+        ),
+        "ask.not_passed": ("好的。还有问题随时问。", "OK. Ask me anything any time."),
+        "ask.expired": (
+            "找不到刚才的问题了，请再发一次。",
+            "I lost that question; please send it again.",
+        ),
+        "ask.staff_notice": (
+            "❓ <b>有人问</b>（FAQ 没有答案）：\n{text}",
+            "❓ <b>A question</b> the FAQ could not answer:\n{text}",
+        ),
+        "ask.more": ("相关：", "See also:"),
+        # stations
+        "stations.ask": (
+            "发个位置，帮您找最近的驿站（喝水、如厕、休息、充电）。\n不方便发位置？点下面的区县。",
+            "Share your location and I'll find the nearest stations (water, toilet, rest, "
+            "charging).\nRather not? Tap a district below.",
+        ),
+        "stations.share": ("📍 发送我的位置", "📍 Share my location"),
+        "stations.header": ("<b>离您最近的驿站</b>{filter}", "<b>Nearest stations</b>{filter}"),
+        "stations.district_header": (
+            "<b>{district}的驿站</b>{filter}",
+            "<b>Stations in {district}</b>{filter}",
+        ),
+        "stations.filter": ("（{name}）", " ({name})"),
+        "stations.item": (
+            "{n}. <b>{name}</b> {distance}\n   {type} · {open}\n   {services}\n"
+            "   📍 {address}{phone}",
+            "{n}. <b>{name}</b> {distance}\n   {type} · {open}\n   {services}\n"
+            "   📍 {address}{phone}",
+        ),
+        "stations.open": ("🟢 营业中", "🟢 open now"),
+        "stations.closed": ("⚪ 已关门", "⚪ closed now"),
+        "stations.hours": ("（{hours}）", " ({hours})"),
+        "stations.none": (
+            "附近没有符合条件的驿站。试试别的条件？",
+            "No station matches. Try another filter?",
+        ),
+        "stations.outside": (
+            "您好像不在盘锦市区（离最近的驿站约 {km} 公里）。可以点区县看看各区的驿站。",
+            "You seem to be outside Panjin (the nearest station is about {km} km away). Tap a "
+            "district to browse its stations.",
+        ),
+        "stations.again": (
+            "请重新发送位置，或选一个区县。",
+            "Please share your location again, or pick a district.",
+        ),
+        "stations.f_water": ("💧 喝水", "💧 Water"),
+        "stations.f_toilet": ("🚻 厕所", "🚻 Toilet"),
+        "stations.f_rest": ("🛋 休息", "🛋 Rest"),
+        "stations.f_charging": ("🔌 充电", "🔌 Charging"),
+        "stations.f_health": ("🩺 测血压", "🩺 Health check"),
+        "stations.f_open": ("🟢 现在开着", "🟢 Open now"),
+        "stations.f_all": ("全部", "All"),
+        # policies
+        "policies.list": (
+            "<b>政策与热线</b>（点开看详情）",
+            "<b>Policies and hotlines</b> (tap to read)",
+        ),
+        "policies.back": ("↩️ 返回列表", "↩️ Back to the list"),
+        "policies.missing": (
+            "这条政策已更新，请重新打开 /policies。",
+            "That policy changed; open /policies again.",
+        ),
+        # admin
+        "admin.reloaded": ("✅ 已重新加载：{summary}", "✅ Reloaded: {summary}"),
+        "admin.reload_failed": (
+            "❌ 没有重新加载，{count} 个问题（继续使用之前的内容）：\n{problems}",
+            "❌ Not reloaded, {count} problem(s) (the previous knowledge stays):\n{problems}",
+        ),
         # worker side notifications
         "worker.status": (
             "📌 您的建议 <b>{code}</b> 有新进展：{status}。",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from dataclasses import dataclass
+from pathlib import Path
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
@@ -14,11 +16,14 @@ from telegram.ext import Application
 
 from bot.app import build_application, build_services
 from bot.context import Services
+from bot.handlers.admin import reload_on_signal
 from bot.settings import Settings
 from bot.storage import DatabaseError, Store, make_engine, migrate
 from bot.storage.db import describe
+from knowledge import KnowledgeError
 
 logger = logging.getLogger(__name__)
+PID_FILE = Path("var/nuanxin.pid")  # lets `nuanxin kb reload` find the running bot
 
 
 class StartupError(Exception):
@@ -52,7 +57,14 @@ def prepare(settings: Settings) -> tuple[Services, Application]:  # type: ignore
             "BOT_TOKEN is not set: get a token from @BotFather and put BOT_TOKEN=... in .env "
             "(or try the bot offline with `nuanxin demo`)"
         )
-    services = build_services(settings, open_store(settings))
+    store = open_store(settings)
+    try:
+        services = build_services(settings, store)
+    except KnowledgeError as exc:
+        store.engine.dispose()
+        problems = "; ".join(str(p) for p in exc.problems[:5])
+        raise StartupError(f"the knowledge files are invalid ({problems}): fix them, "
+                           "check with `nuanxin kb check`") from None  # fmt: skip
     return services, build_application(services)
 
 
@@ -119,6 +131,9 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, lambda: app.create_task(reload_on_signal(app)))
+    PID_FILE.parent.mkdir(parents=True, exist_ok=True)
+    PID_FILE.write_text(f"{os.getpid()}\n", encoding="utf-8")
     try:
         await start_app(app, webhook)
         mode = "webhook" if webhook else "long polling"
@@ -127,3 +142,4 @@ async def serve(settings: Settings) -> None:
     finally:
         await stop_app(app)
         services.store.engine.dispose()
+        PID_FILE.unlink(missing_ok=True)

@@ -12,7 +12,7 @@ from bot.context import BotContext
 from bot.i18n import lang_of, t
 
 LANG_KEY = "lang"
-MENU = ["suggest", "my", "help", "language"]
+MENU = ["suggest", "my", "ask", "stations", "policies", "help", "language"]
 SEEN_KEY = "seen"
 
 

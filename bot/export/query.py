@@ -1,0 +1,259 @@
+"""What an export contains: filters, options, the columns, and the rows streamed from SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any, Literal, NamedTuple
+
+from sqlalchemy import Engine, Select, func, select
+
+from bot.export.mask import own_words, scrub
+from bot.i18n import STATUS, WORKER_TYPES
+from bot.storage.models import Suggestion, User
+
+UNCLASSIFIED = "待人工分类"
+STATUS_NAMES = {key: zh for key, (zh, _en) in STATUS.items()}
+BATCH = 2000  # rows fetched from the database at a time
+
+
+class ExportError(ValueError):
+    """A filter or option that cannot be used; the message says what to pass instead."""
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which suggestions to export; every filter is applied in SQL."""
+
+    since: date | None = None  # local dates, inclusive, in options.tz
+    until: date | None = None
+    category: str | None = None  # a category id, e.g. "labor_rights"
+    status: str | None = None  # submitted/received/in_progress/answered/adopted/not_adopted
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How to write the export."""
+
+    format: Literal["xlsx", "csv"]
+    tz: tzinfo  # display dates in this zone (Asia/Shanghai)
+    category_names: Mapping[str, str]  # id -> Chinese name; unknown/None -> UNCLASSIFIED
+    with_identity: bool = False
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What was written: row count, counts per category (Chinese name) and per status (id)."""
+
+    rows: int
+    by_category: dict[str, int] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+class Record(NamedTuple):
+    """One suggestion as it appears in the file (dates are local and naive)."""
+
+    code: str
+    received: datetime
+    category: str
+    predicted: str | None
+    confidence: float | None
+    worker: str | None
+    place: str | None
+    text: str
+    status: str
+    answer: str | None
+    answered_at: datetime | None
+    name: str | None
+    phone: str | None
+    telegram_id: str | None
+
+
+# (field of Record, Chinese header); the category column is the sheet name in XLSX files.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("code", "编号"),
+    ("received", "提交时间"),
+    ("category", "类别"),
+    ("predicted", "预测类别"),
+    ("confidence", "置信度"),
+    ("worker", "身份"),
+    ("place", "地点"),
+    ("text", "内容"),
+    ("status", "状态"),
+    ("answer", "答复"),
+    ("answered_at", "答复时间"),
+)
+IDENTITY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("name", "姓名"),
+    ("phone", "电话"),
+    ("telegram_id", "Telegram ID"),
+)
+
+
+def columns(options: ExportOptions, *, with_category: bool) -> tuple[tuple[str, str], ...]:
+    """The (field, header) pairs of a file, in order."""
+    base = COLUMNS if with_category else tuple(c for c in COLUMNS if c[0] != "category")
+    return base + IDENTITY_COLUMNS if options.with_identity else base
+
+
+def category_name(category: str | None, names: Mapping[str, str]) -> str:
+    return names.get(category, UNCLASSIFIED) if category else UNCLASSIFIED
+
+
+def worker_name(worker_type: str | None) -> str | None:
+    """The Chinese worker type without its emoji."""
+    if worker_type is None:
+        return None
+    name = WORKER_TYPES[worker_type][0] if worker_type in WORKER_TYPES else worker_type
+    return name.split(" ", 1)[1] if " " in name and not name[0].isalnum() else name
+
+
+def validate(filt: ExportFilter, options: ExportOptions) -> None:
+    """Raise ExportError for a filter or option that cannot select anything sensible."""
+    if options.format not in ("xlsx", "csv"):
+        raise ExportError(f"unknown format {options.format!r}: use xlsx or csv")
+    if filt.status is not None and filt.status not in STATUS:
+        raise ExportError(f"unknown status {filt.status!r}: use one of {', '.join(STATUS)}")
+    if filt.category is not None and filt.category not in options.category_names:
+        known = ", ".join(options.category_names)
+        raise ExportError(f"unknown category {filt.category!r}: use one of {known}")
+    if filt.since and filt.until and filt.since > filt.until:
+        raise ExportError(f"--since {filt.since} is after --until {filt.until}")
+
+
+def _utc_midnight(day: date, tz: tzinfo) -> datetime:
+    """The naive-UTC instant at which local `day` begins in `tz`."""
+    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+
+
+def _where(query: Select[Any], filt: ExportFilter, tz: tzinfo) -> Select[Any]:
+    if filt.since is not None:
+        query = query.where(Suggestion.created_at >= _utc_midnight(filt.since, tz))
+    if filt.until is not None:
+        end = _utc_midnight(filt.until + timedelta(days=1), tz)
+        query = query.where(Suggestion.created_at < end)
+    if filt.category is not None:
+        query = query.where(Suggestion.category == filt.category)
+    if filt.status is not None:
+        query = query.where(Suggestion.status == filt.status)
+    return query
+
+
+def category_counts(engine: Engine, filt: ExportFilter, options: ExportOptions) -> dict[str, int]:
+    """Chinese category name -> count of matching suggestions (a cheap GROUP BY)."""
+    query = select(Suggestion.category, func.count()).group_by(Suggestion.category)
+    counts: dict[str, int] = {}
+    with engine.connect() as conn:
+        for category, count in conn.execute(_where(query, filt, options.tz)):
+            name = category_name(category, options.category_names)
+            counts[name] = counts.get(name, 0) + int(count)
+    return counts
+
+
+def _select(filt: ExportFilter, options: ExportOptions) -> Select[Any]:
+    query = select(
+        Suggestion.code, Suggestion.created_at, Suggestion.category,
+        Suggestion.predicted_category, Suggestion.confidence, Suggestion.worker_type,
+        Suggestion.place, Suggestion.latitude, Suggestion.longitude, Suggestion.text,
+        Suggestion.status, Suggestion.answer, Suggestion.answered_at,
+        # identity: shown with --with-identity, otherwise masked where the text repeats it
+        Suggestion.anonymous, Suggestion.user_id, Suggestion.contact_name,
+        Suggestion.contact_phone, User.display_name,
+    ).outerjoin(User, User.id == Suggestion.user_id)  # fmt: skip
+    query = query.order_by(Suggestion.created_at, Suggestion.id)
+    return _where(query, filt, options.tz)
+
+
+def iter_records(engine: Engine, filt: ExportFilter, options: ExportOptions) -> Iterator[Record]:
+    """Matching suggestions, oldest first, streamed in batches (memory stays flat)."""
+    convert = _Converter(options)
+    with engine.connect() as conn:
+        result = conn.execution_options(yield_per=BATCH).execute(_select(filt, options))
+        yield from map(convert, result)
+
+
+class _Converter:
+    """Turns a database row into a Record: names, local dates, and identity or masking."""
+
+    def __init__(self, options: ExportOptions) -> None:
+        self.tz = options.tz
+        self.names = options.category_names
+        self.identity = options.with_identity
+        self.workers = {key: worker_name(key) for key in WORKER_TYPES}
+        self.offsets: dict[tuple[int, int, int, int], timedelta] = {}
+
+    def local(self, moment: datetime | None) -> datetime | None:
+        """Naive UTC -> naive local time; the offset is looked up once per UTC hour."""
+        if moment is None:
+            return None
+        hour = (moment.year, moment.month, moment.day, moment.hour)
+        offset = self.offsets.get(hour)
+        if offset is None:
+            if len(self.offsets) > 10_000:  # bounded: rows come in time order anyway
+                self.offsets.clear()
+            offset = self.offsets[hour] = self.tz.utcoffset(
+                moment.replace(tzinfo=UTC).astimezone(self.tz)
+            ) or timedelta(0)
+        return moment + offset
+
+    def __call__(self, row: Sequence[Any]) -> Record:
+        (code, created, category, predicted, confidence, worker, place, lat, lon, text, status,
+         answer, answered_at, anonymous, user_id, contact, phone, username) = row  # fmt: skip
+        if not place and lat is not None and lon is not None:
+            place = f"{lat:.5f}, {lon:.5f}"
+        name = telegram_id = None
+        if not self.identity:
+            own = own_words(contact, phone, username, str(user_id) if user_id else None)
+            text = scrub(text or "", own)
+            answer = scrub(answer, own) if answer else None
+            place = scrub(place, own) if place else None
+            phone = None
+        elif anonymous or user_id is None:
+            phone = None
+        else:
+            name, telegram_id = contact or username, str(user_id)
+        names = self.names
+        return Record(
+            code,
+            self.local(created),
+            names.get(category, UNCLASSIFIED) if category else UNCLASSIFIED,
+            names.get(predicted, predicted) if predicted else None,
+            confidence,
+            self.workers.get(worker) or worker,
+            place,
+            text,
+            STATUS_NAMES.get(status) or status,
+            answer,
+            self.local(answered_at),
+            name,
+            phone,
+            telegram_id,
+        )
+
+
+def summary_categories(filt: ExportFilter, options: ExportOptions) -> list[str]:
+    """Chinese category names the summary lists, even at zero: the filtered one, or all known."""
+    if filt.category is not None:
+        return [category_name(filt.category, options.category_names)]
+    return list(dict.fromkeys(options.category_names.values()))
+
+
+class Tally:
+    """Counts per category and per status of the records written."""
+
+    def __init__(self, filt: ExportFilter, options: ExportOptions) -> None:
+        self.categories = dict.fromkeys(summary_categories(filt, options), 0)
+        statuses = [filt.status] if filt.status is not None else list(STATUS)
+        self.statuses = dict.fromkeys(statuses, 0)
+        self._status_ids = {zh: key for key, (zh, _en) in STATUS.items()}
+        self.rows = 0
+
+    def add(self, record: Record) -> None:
+        self.rows += 1
+        self.categories[record.category] = self.categories.get(record.category, 0) + 1
+        status = self._status_ids.get(record.status, record.status)
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+
+    def result(self) -> ExportResult:
+        return ExportResult(self.rows, dict(self.categories), dict(self.statuses))
