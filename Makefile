@@ -12,10 +12,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# Chinese labels in charts (/stats, evaluate --plot) need a CJK font; Debian's is small.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+
+$(CJK_FONT):
+	@if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
+	else \
+		echo "note: install a CJK font (Debian: fonts-wqy-microhei) for Chinese chart labels"; \
+	fi
+
+demo: $(STAMP) $(CJK_FONT)
 	$(BIN)/nuanxin demo
 
-test: $(STAMP)
+test: $(STAMP) $(CJK_FONT)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

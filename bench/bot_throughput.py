@@ -109,6 +109,16 @@ async def wait_polling(standin: StandIn, proc: subprocess.Popen[bytes]) -> None:
         await asyncio.sleep(0.05)
 
 
+async def stop_bot(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then wait without blocking the stand-in (it answers the last getUpdates)."""
+    proc.terminate()
+    for _ in range(600):
+        if proc.poll() is not None:
+            return
+        await asyncio.sleep(0.05)
+    proc.kill()
+
+
 def fresh_database(kind: str) -> tuple[str, Callable[[], None]]:
     if kind == "sqlite":
         path = Path(tempfile.mkdtemp(prefix="nx-bench-db-")) / "bench.db"
@@ -138,8 +148,7 @@ async def measure(kind: str, db: str, args: argparse.Namespace) -> dict[str, obj
             single, _ = await drive(standin, kind, 1, args.single, 100_000)
             many, elapsed = await drive(standin, kind, args.workers, args.rounds, 200_000)
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            await stop_bot(proc)
             drop()
     lat = sorted(single.latencies)
     return {
