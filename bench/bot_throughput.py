@@ -93,6 +93,9 @@ def start_bot(kind: str, standin: StandIn, database_url: str) -> subprocess.Pope
         "DATABASE_URL": database_url,
         "STAFF_CHAT_ID": str(STAFF_CHAT),
         "LOG_LEVEL": "WARNING",
+        # raw processing speed: scripted workers are far faster than Telegram lets a chat go
+        "OUTGOING_LIMITS": "0",
+        "FLOOD_BURST": "1000000",
     }
     if kind == "full":
         args = [sys.executable, "-c", "from bot.cli import main; main()", "run"]

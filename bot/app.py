@@ -28,8 +28,9 @@ from bot.handlers import (
     stations,
     suggest,
 )
-from bot.handlers.common import remember_user
+from bot.handlers.common import flood_check, remember_user
 from bot.i18n import t
+from bot.limits import FloodGuard, TelegramLimits, TokenBucket
 from bot.messages import RENDERERS
 from bot.outbox import OutboxSender
 from bot.persistence import DraftPersistence
@@ -65,9 +66,11 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     settings = services.settings
     api = settings.telegram_api_url
     requests = (HTTPXRequest(connection_pool_size=8), HTTPXRequest())
+    builder = ApplicationBuilder()
+    if settings.outgoing_limits:
+        builder = builder.rate_limiter(TelegramLimits())
     app = (
-        ApplicationBuilder()
-        .token(settings.bot_token)
+        builder.token(settings.bot_token)
         .request(requests[0])
         .get_updates_request(requests[1])
         .base_url(f"{api}/bot")
@@ -81,6 +84,9 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     )
     app.bot_data["services"] = services
     app.bot_data["requests"] = requests  # closed by the runner if start-up fails
+    guard = FloodGuard(TokenBucket(settings.flood_burst, settings.flood_rate))
+    app.bot_data["flood_guard"] = guard
+    app.add_handler(TypeHandler(Update, flood_check), group=-3)
     app.add_handler(TypeHandler(Update, remember_user), group=-2)
     staff_answer.register(app)  # group -1 first: a staff member's pending answer
     start.register(app)

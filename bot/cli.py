@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.logs import setup_logging
-from bot.settings import SETTINGS, Settings, SettingsError
+from bot.settings import SETTINGS, Settings, SettingsError, markdown_table
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -147,6 +147,9 @@ def _kb_reload(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _settings_list(args: argparse.Namespace, settings: Settings) -> int:
+    if args.markdown:
+        print(markdown_table())
+        return 0
     for setting in SETTINGS:
         print(f"{setting.name}={setting.default}\n    {setting.help}")
     return 0
@@ -208,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_knowledge(sub, _knowledge_dir, kb_extra=add_reload)
     p = sub.add_parser("settings", help="list every setting with its default and help")
+    p.add_argument("--markdown", action="store_true", help="as the README's table")
     p.set_defaults(func=_settings_list)
     return parser
 

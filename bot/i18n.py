@@ -72,6 +72,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "抱歉，出了点问题，请稍后再试。",
         "Sorry, something went wrong. Please try again in a moment.",
     ),
+    "flood": (
+        "您发得太快了 🙏 请稍等几秒再发，刚才这几条没有处理。",
+        "You are sending too fast 🙏 Please wait a few seconds; those messages were skipped.",
+    ),
     "db_unavailable": (
         "系统有点忙，请过一会儿再试。您填的内容已保留。",
         "The system is busy. Please try again in a moment; what you entered is kept.",
@@ -81,6 +85,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "请说说您的建议或遇到的问题（可以配一张照片）。\n随时发 /cancel 可以取消。",
         "Tell us your suggestion or the problem you met (a photo is welcome).\n"
         "Send /cancel at any time to stop.",
+    ),
+    "suggest.daily_cap": (
+        "今天已经提交了 {limit} 条建议，谢谢您！明天可以继续提。急事请拨 12345 热线。",
+        "You have made {limit} suggestions today, thank you! You can make more tomorrow. "
+        "For urgent matters call the 12345 hotline.",
     ),
     "suggest.too_long": (
         "内容有 {count} 个字，超过了 {limit} 字。请精简一下再发，原文没有被保存或截断。",

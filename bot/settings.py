@@ -68,6 +68,21 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds of silence after which an unfinished "
         "suggestion conversation ends (the worker is told).",
     ),
+    Setting("SUGGESTIONS_PER_DAY", "10", "How many suggestions one worker may submit per day."),
+    Setting(
+        "FLOOD_BURST",
+        "10",
+        "Updates a user may send in a burst before the flood guard "
+        "drops them (with one friendly notice).",
+    ),
+    Setting("FLOOD_RATE", "1", "Updates per second a user may keep sending after a burst."),
+    Setting(
+        "OUTGOING_LIMITS",
+        "1",
+        "1 to keep to Telegram's limits (30 messages/s in all, "
+        "20/min per group, about 1/s per private chat) and retry 429s and passing network "
+        "faults; 0 only for benchmarks of raw processing speed.",
+    ),
     Setting("TIMEZONE", "Asia/Shanghai", "Time zone for receipt codes, dates and opening hours."),
     Setting(
         "MODEL_DIR",
@@ -87,6 +102,15 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
+
+
+def markdown_table() -> str:
+    """The settings as the README's table."""
+    rows = ["| name | default | what it does |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = f"`{s.default}`" if s.default else "(empty)"
+        rows.append(f"| `{s.name}` | {default} | {s.help} |")
+    return "\n".join(rows)
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -112,6 +136,10 @@ def _ids(value: str) -> frozenset[int]:
         return frozenset(int(part) for part in value.replace(" ", "").split(",") if part)
     except ValueError:
         raise SettingsError("expected comma-separated Telegram user ids") from None
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def _level(value: str) -> str:
@@ -149,6 +177,10 @@ class Settings:
     webhook_port: int
     webhook_secret: str
     conversation_timeout: float
+    suggestions_per_day: int
+    flood_burst: float
+    flood_rate: float
+    outgoing_limits: bool
     timezone: str
     model_dir: Path
     knowledge_dir: Path | None
@@ -192,10 +224,14 @@ class Settings:
             webhook_port=get("WEBHOOK_PORT", int),
             webhook_secret=v["WEBHOOK_SECRET"],
             conversation_timeout=get("CONVERSATION_TIMEOUT", float),
+            suggestions_per_day=get("SUGGESTIONS_PER_DAY", int),
+            flood_burst=get("FLOOD_BURST", float),
+            flood_rate=get("FLOOD_RATE", float),
+            outgoing_limits=_flag(v["OUTGOING_LIMITS"]),
             timezone=get("TIMEZONE", _zone),
             model_dir=Path(v["MODEL_DIR"]),
             knowledge_dir=Path(v["KNOWLEDGE_DIR"]) if v["KNOWLEDGE_DIR"] else None,
-            knowledge_watch=v["KNOWLEDGE_WATCH"].strip().lower() in ("1", "true", "yes", "on"),
+            knowledge_watch=_flag(v["KNOWLEDGE_WATCH"]),
         )
 
     def with_values(self, **changes: object) -> Settings:

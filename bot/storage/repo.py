@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
@@ -238,6 +238,16 @@ class Store(StaffQueries):
                 .limit(limit)
             ).all()
             return Page([suggestion_view(r) for r in rows], total, offset, limit)
+
+    def count_since(self, user_id: int, since_utc: datetime) -> int:
+        """How many suggestions a worker submitted since a (naive UTC) time."""
+        query = (
+            select(func.count())
+            .select_from(Suggestion)
+            .where(Suggestion.user_id == user_id, Suggestion.created_at >= since_utc)
+        )
+        with self.session() as s:
+            return s.scalar(query) or 0
 
     def count_suggestions(self) -> int:
         with self.session() as s:
