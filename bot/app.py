@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import timedelta
 from typing import Any
@@ -28,12 +29,13 @@ from bot.handlers import (
     stations,
     suggest,
 )
-from bot.handlers.common import flood_check, remember_user
+from bot.handlers.common import remember_user, tell_flooder
 from bot.i18n import t
 from bot.limits import FloodGuard, TelegramLimits, TokenBucket
 from bot.messages import RENDERERS
 from bot.outbox import OutboxSender
 from bot.persistence import DraftPersistence
+from bot.processing import ChatOrderedProcessor
 from bot.settings import Settings
 from bot.storage import Store
 from knowledge import KnowledgeHolder, sample_dir
@@ -67,6 +69,8 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     api = settings.telegram_api_url
     requests = (HTTPXRequest(connection_pool_size=8), HTTPXRequest())
     builder = ApplicationBuilder()
+    guard = FloodGuard(TokenBucket(settings.flood_burst, settings.flood_rate))
+    processor = ChatOrderedProcessor(guard)
     if settings.outgoing_limits:
         builder = builder.rate_limiter(TelegramLimits())
     app = (
@@ -78,15 +82,13 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.tz))
         .persistence(DraftPersistence(services.store, settings.conversation_timeout))
-        .concurrent_updates(False)  # ConversationHandler needs updates in order
+        .concurrent_updates(processor)  # in order per chat, chats in parallel
         .post_init(_post_init)
         .build()
     )
     app.bot_data["services"] = services
     app.bot_data["requests"] = requests  # closed by the runner if start-up fails
-    guard = FloodGuard(TokenBucket(settings.flood_burst, settings.flood_rate))
-    app.bot_data["flood_guard"] = guard
-    app.add_handler(TypeHandler(Update, flood_check), group=-3)
+    processor.on_flood = functools.partial(tell_flooder, app)
     app.add_handler(TypeHandler(Update, remember_user), group=-2)
     staff_answer.register(app)  # group -1 first: a staff member's pending answer
     start.register(app)

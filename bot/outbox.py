@@ -31,14 +31,46 @@ class OutboxSender:
         self.store = store
         self.renderers = renderers
         self._lock = asyncio.Lock()
+        self._again = False
+        self._task: asyncio.Task[None] | None = None
+
+    def kick(self, bot: Bot) -> None:
+        """Deliver what is due soon, in the background (handlers do not wait for it)."""
+        self._again = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain(bot))
+
+    async def close(self) -> None:
+        """Let a running delivery finish (at shutdown)."""
+        self._again = False
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _drain(self, bot: Bot) -> None:
+        while self._again:
+            self._again = False
+            try:
+                await self.flush(bot)
+            except Exception:  # the periodic job tries again; never lose the task silently
+                logger.exception("outbox flush failed")
 
     async def flush(self, bot: Bot) -> int:
-        """Send everything due now; return how many were delivered."""
+        """Send everything due now, each chat in order and chats side by side."""
         async with self._lock:
-            delivered = 0
-            for item in await run_db(self.store.due_outbox):
-                delivered += await self._deliver(bot, item)
-            return delivered
+            by_chat: dict[int, list[OutboxItem]] = {}
+            for item in await run_db(self.store.due_outbox, 200):
+                by_chat.setdefault(item.chat_id, []).append(item)
+            counts = await asyncio.gather(*(self._chat(bot, items) for items in by_chat.values()))
+            return sum(counts)
+
+    async def _chat(self, bot: Bot, items: list[OutboxItem]) -> int:
+        delivered = 0
+        for item in items:
+            sent = await self._deliver(bot, item)
+            if not sent:
+                break  # keep this chat's order: the rest waits for the next attempt
+            delivered += 1
+        return delivered
 
     async def _deliver(self, bot: Bot, item: OutboxItem) -> int:
         render = self.renderers.get(item.kind)

@@ -112,6 +112,9 @@ async def stop_app(app: Application) -> None:  # type: ignore[type-arg]
         await app.updater.stop()
     if app.running:
         await app.stop()
+    services = app.bot_data.get("services")
+    if services is not None and services.outbox is not None:
+        await services.outbox.close()
     with contextlib.suppress(RuntimeError):
         await app.shutdown()
 

@@ -48,6 +48,6 @@ async def submit_draft(
 
 
 async def deliver(context: BotContext) -> None:
-    """Send what the outbox holds now (the receipt first)."""
+    """Start delivering what the outbox holds now (the receipt first), without waiting."""
     if context.services.outbox is not None:
-        await context.services.outbox.flush(context.bot)
+        context.services.outbox.kick(context.bot)

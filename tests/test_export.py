@@ -48,6 +48,7 @@ IDENTITY = ["姓名", "电话", "Telegram ID"]
         ("+8615912345678有事找我", "159****5678有事找我"),
         ("008618612345678", "186****5678"),
         ("１３８００１３８０００", "138****8000"),  # full-width digits from a Chinese IME
+        ("电话：１３８００１３８０００，订单ＡＢ1234567", "电话：138****8000，订单ＡＢ1234567"),
         ("手机13800138000,13900139000都行", "手机138****8000,139****9000都行"),
         ("座机0427-2812345", "座机0427-****2345"),
         ("北京010-12345678", "北京010-****5678"),
@@ -86,6 +87,7 @@ def test_mask_text_masks_personal_numbers(text: str, expected: str) -> None:
         "买了个新iPad123456",
         "苏宁易购门口",
         "SF13800138000",  # glued to letters: a tracking number, not a phone
+        "ＳＦ１３８００１３８０００",
         "13800138000000",  # 14 digits
         "第1380013800单",  # 10 digits
         "辽LD12345F",  # 7 characters after the letter: not a plate
@@ -364,6 +366,7 @@ def test_export_filtered_by_category_has_only_that_sheet(
 
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["汇总", "其他"]
+    assert book["其他"].auto_filter.ref == "A1:J1"
     assert summary_table(book["汇总"], "类别") == {"其他": 0}
     assert result.by_category == {"其他": 0}
 

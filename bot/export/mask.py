@@ -11,7 +11,7 @@ ones. Business hotlines (400/800, 95xxx, 12345) are not personal and are left al
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 
@@ -78,19 +78,15 @@ _MASKERS: dict[str, Callable[[str], str]] = {
 }
 
 
-def _matches(text: str) -> Iterator[tuple[int, int, str, str]]:
-    """(start, end, kind, folded number) of every personal number in `text`."""
-    for candidate in _CANDIDATE.finditer(text):
-        begin = max(candidate.start() - 1, 0)  # one character before, for the look-behind
-        chunk = text[begin : candidate.end()].translate(_FULL_WIDTH)  # same length
-        for match in _PATTERN.finditer(chunk, candidate.start() - begin):
-            kind = str(match.lastgroup)
-            yield begin + match.start(), begin + match.end(), kind, match.group()
-
-
 def find_numbers(text: str) -> list[tuple[str, str]]:
     """(kind, number) of every personal number in `text`, e.g. `("mobile", "13800138000")`."""
-    return [(kind, text[start:end]) for start, end, kind, _ in _matches(text)]
+    found: list[tuple[str, str]] = []
+    for candidate in _CANDIDATE.finditer(text):
+        begin = max(candidate.start() - 1, 0)  # one character before, for the look-behind
+        chunk = text[begin : candidate.end()]
+        for match in _PATTERN.finditer(chunk.translate(_FULL_WIDTH), candidate.start() - begin):
+            found.append((str(match.lastgroup), chunk[match.start() : match.end()]))
+    return found
 
 
 def _mask_number(match: re.Match[str]) -> str:
@@ -109,7 +105,8 @@ def _mask_candidate(candidate: re.Match[str]) -> str:
 def _splice(chunk: str, skip: int) -> str:
     """`chunk[skip:]` with its numbers masked and every other character kept as written."""
     folded = chunk.translate(_FULL_WIDTH)  # one character for one: positions still match
-    parts, last = [], skip
+    parts: list[str] = []
+    last = skip
     for match in _PATTERN.finditer(folded, skip):
         parts += [chunk[last : match.start()], _mask_number(match)]
         last = match.end()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from sqlalchemy import Engine, Select, func, select
 
@@ -127,7 +127,10 @@ def _utc_midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
 
 
-def _where(query: Select[Any], filt: ExportFilter, tz: tzinfo) -> Select[Any]:
+_Query = TypeVar("_Query", bound=Select)
+
+
+def _where(query: _Query, filt: ExportFilter, tz: tzinfo) -> _Query:
     if filt.since is not None:
         query = query.where(Suggestion.created_at >= _utc_midnight(filt.since, tz))
     if filt.until is not None:
@@ -151,7 +154,7 @@ def category_counts(engine: Engine, filt: ExportFilter, options: ExportOptions) 
     return counts
 
 
-def _select(filt: ExportFilter, options: ExportOptions) -> Select[Any]:
+def _select(filt: ExportFilter, options: ExportOptions) -> Select:
     query = select(
         Suggestion.code, Suggestion.created_at, Suggestion.category,
         Suggestion.predicted_category, Suggestion.confidence, Suggestion.worker_type,
@@ -183,10 +186,8 @@ class _Converter:
         self.workers = {key: worker_name(key) for key in WORKER_TYPES}
         self.offsets: dict[tuple[int, int, int, int], timedelta] = {}
 
-    def local(self, moment: datetime | None) -> datetime | None:
+    def local(self, moment: datetime) -> datetime:
         """Naive UTC -> naive local time; the offset is looked up once per UTC hour."""
-        if moment is None:
-            return None
         hour = (moment.year, moment.month, moment.day, moment.hour)
         offset = self.offsets.get(hour)
         if offset is None:
@@ -225,7 +226,7 @@ class _Converter:
             text,
             STATUS_NAMES.get(status) or status,
             answer,
-            self.local(answered_at),
+            self.local(answered_at) if answered_at else None,
             name,
             phone,
             telegram_id,

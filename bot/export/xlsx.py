@@ -99,7 +99,7 @@ class _Sheet:
         """Write `record` on the next row (the hot loop of the export)."""
         row, ws, widths = self.row, self.ws, self.widths
         for col, index, kind, cell_format, cap in self.plan:
-            value = record[index]
+            value: Any = record[index]
             if value is None:
                 continue
             if kind == _TEXT:
@@ -117,7 +117,7 @@ class _Sheet:
         for col, width in enumerate(self.widths):
             self.ws.set_column(col, col, width + 1)
         self.ws.freeze_panes(1, 0)
-        self.ws.autofilter(0, 0, max(self.row - 1, 1), len(self.widths) - 1)
+        self.ws.autofilter(0, 0, max(self.row - 1, 0), len(self.widths) - 1)
 
 
 def _cap(field: str) -> int:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, tzinfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import Application
 
 from bot.context import BotContext
 from bot.i18n import lang_of, t
@@ -26,22 +26,15 @@ def user_lang(update: Update, context: BotContext) -> str:
     return lang_of(user.language_code if user else None)
 
 
-async def flood_check(update: Update, context: BotContext) -> None:
-    """Drop a user's updates past the flood limit, telling them once per cool-down."""
-    user = update.effective_user
-    if user is None:
-        return
-    allowed, tell = context.bot_data["flood_guard"].check(user.id)
-    if allowed:
-        return
-    if tell:
-        lang = user_lang(update, context)
-        with contextlib.suppress(TelegramError):
-            if update.callback_query:
-                await ack(update, t("flood", lang), alert=True)
-            elif update.effective_chat:
-                await context.bot.send_message(update.effective_chat.id, t("flood", lang))
-    raise ApplicationHandlerStop
+async def tell_flooder(app: Application, update: Update) -> None:  # type: ignore[type-arg]
+    """The one friendly notice a flooding user gets per cool-down."""
+    user, chat = update.effective_user, update.effective_chat
+    lang = lang_of(user.language_code if user else None)
+    with contextlib.suppress(TelegramError):
+        if update.callback_query:
+            await update.callback_query.answer(t("flood", lang), show_alert=True)
+        elif chat is not None:
+            await app.bot.send_message(chat.id, t("flood", lang))
 
 
 async def remember_user(update: Update, context: BotContext) -> None:
