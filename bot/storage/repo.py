@@ -42,6 +42,11 @@ SUGGESTION_FIELDS = (
 )  # fmt: skip
 
 
+def _insert(dialect: str) -> Any:
+    """INSERT with ON CONFLICT support for the backend in use."""
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
 class Store(StaffQueries):
     """All database access, behind small methods that take and return plain values."""
 
@@ -98,12 +103,14 @@ class Store(StaffQueries):
     def save_draft(
         self, name: str, chat_id: int, user_id: int, state: str, data: dict[str, Any]
     ) -> None:
-        with self.session() as s:
-            draft = s.get(Draft, (name, chat_id, user_id))
-            if draft is None:
-                draft = Draft(name=name, chat_id=chat_id, user_id=user_id)
-                s.add(draft)
-            draft.state, draft.data, draft.updated_at = state, dict(data), utcnow()
+        """Insert or replace a draft in one statement (this runs on every step)."""
+        values = {"name": name, "chat_id": chat_id, "user_id": user_id, "state": state,
+                  "data": dict(data), "updated_at": utcnow()}  # fmt: skip
+        with self.engine.begin() as conn:
+            stmt = _insert(conn.dialect.name)(Draft).values(**values)
+            keys = [Draft.name, Draft.chat_id, Draft.user_id]
+            changes = {"state": state, "data": stmt.excluded.data, "updated_at": utcnow()}
+            conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes))
 
     def set_draft_state(self, name: str, chat_id: int, user_id: int, state: str | None) -> None:
         """Record a conversation state (None ends it)."""
@@ -144,9 +151,8 @@ class Store(StaffQueries):
     # suggestions -------------------------------------------------------------
 
     def _next_number(self, s: Session, day: date) -> int:
-        insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
         stmt = (
-            insert(DailyCounter)
+            _insert(s.get_bind().dialect.name)(DailyCounter)
             .values(day=day, last=1)
             .on_conflict_do_update(
                 index_elements=[DailyCounter.day], set_={"last": DailyCounter.last + 1}
