@@ -191,6 +191,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Staff will review it within 5 working days; the answer will come here.\n"
         "Send /my to follow it.",
     ),
+    "suggest.receipt_quote": ("📝 {text}", "📝 {text}"),
     "suggest.cancelled": (
         "已取消，什么也没有提交。需要时再发 /suggest。",
         "Cancelled; nothing was submitted. Send /suggest whenever you like.",
@@ -294,6 +295,10 @@ TEXTS.update(
         "staff.btn_send": ("📤 发送", "📤 Send"),
         "staff.btn_cancel": ("✖️ 取消", "✖️ Cancel"),
         "staff.answer_sent": ("✅ 答复已发送给 {code} 的提交人。", "✅ Answer sent for {code}."),
+        "staff.answer_undelivered": (
+            "⚠️ 答复已保存，但没能送到 {code} 的提交人（{error}）。可在 /view 查看。",
+            "⚠️ Answer stored, but it could not reach the worker of {code} ({error}). See /view.",
+        ),
         "staff.answer_stored": (
             "答复已保存。提交人已删除身份，无法再通知。",
             "Answer stored. The worker erased their identity and cannot be told.",

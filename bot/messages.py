@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import tzinfo
 from typing import Any
 
@@ -14,6 +15,8 @@ from bot.outbox import Renderer
 from bot.storage.views import SuggestionView
 
 STAFF_LANG = "zh"
+RECEIPT_QUOTE = 200
+logger = logging.getLogger(__name__)
 
 
 async def send_receipt(bot: Bot, chat_id: int, s: SuggestionView, _: dict[str, Any]) -> None:

@@ -31,7 +31,12 @@ def draft_fields(draft: dict[str, Any]) -> dict[str, Any]:
 async def submit_draft(
     update: Update, context: BotContext, draft: dict[str, Any], name: str
 ) -> SuggestionView:
-    """Commit the suggestion with its receipt and staff notice (idempotent on the update id)."""
+    """Commit the suggestion with its receipt and staff notice (idempotent on the update id).
+
+    The receipt replaces the summary message the worker confirmed on.
+    """
+    message = update.callback_query.message if update.callback_query else None
+    summary_id = message.message_id if message is not None else None
     assert update.effective_chat and update.effective_user
     services = context.services
     view, _created = await context.db(
@@ -43,11 +48,17 @@ async def submit_draft(
         fields=draft_fields(draft),
         announce_to=services.settings.staff_chat_id,
         draft_name=name,
+        receipt_in=summary_id,
     )
     return view
 
 
-async def deliver(context: BotContext) -> None:
-    """Start delivering what the outbox holds now (the receipt first), without waiting."""
-    if context.services.outbox is not None:
-        context.services.outbox.kick(context.bot)
+async def deliver(context: BotContext, wait: bool = False) -> None:
+    """Deliver what the outbox holds now: in the background, or before returning (`wait`)."""
+    outbox = context.services.outbox
+    if outbox is None:
+        return
+    if wait:
+        await outbox.flush(context.bot)
+    else:
+        outbox.kick(context.bot)

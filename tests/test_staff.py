@@ -85,7 +85,7 @@ async def test_answer_command_and_blocked_worker(bot: RunningBot, standin: Stand
     standin.block(1001)
     staff = standin.user(STAFF_ID, "李老师")
     await staff.send_text(f"/answer {code} 已转交交通部门处理")
-    await staff.expect("答复已发送")
+    await staff.expect("没能送到")
     stored = bot.store.get_suggestion(code)
     assert stored.answer == "已转交交通部门处理" and stored.status == "answered"
     await staff.send_text(f"/view {code}")

@@ -24,10 +24,15 @@ _NUMBERS = ("confidence",)
 
 @contextmanager
 def _text_stream(out: BinaryIO | Path) -> Iterator[TextIO]:
-    """A text stream on `out`; a caller's binary stream is left open."""
+    """A text stream on `out`; a caller's binary stream is left open, a half-written file
+    is removed."""
     if isinstance(out, Path):
-        with out.open("w", encoding=ENCODING, newline="") as stream:
-            yield stream
+        try:
+            with out.open("w", encoding=ENCODING, newline="") as stream:
+                yield stream
+        except BaseException:
+            out.unlink(missing_ok=True)
+            raise
         return
     wrapper = io.TextIOWrapper(out, encoding=ENCODING, newline="")
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from math import isfinite
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from sqlalchemy import Engine, Select, func, select
@@ -203,6 +204,8 @@ class _Converter:
          answer, answered_at, anonymous, user_id, contact, phone, username) = row  # fmt: skip
         if not place and lat is not None and lon is not None:
             place = f"{lat:.5f}, {lon:.5f}"
+        if confidence is not None and not isfinite(confidence):  # PostgreSQL allows NaN
+            confidence = None
         name = telegram_id = None
         if not self.identity:
             own = own_words(contact, phone, username, str(user_id) if user_id else None)

@@ -10,6 +10,7 @@ the summary sheet is the first tab because it is created first, although it is f
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from xlsxwriter import Workbook
+from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -127,9 +129,9 @@ def _cap(field: str) -> int:
 class _Book:
     """The workbook and its category sheets, created in summary order."""
 
-    def __init__(self, out: BinaryIO | Path, options: ExportOptions) -> None:
+    def __init__(self, out: BinaryIO | Path, options: ExportOptions, tmpdir: str) -> None:
         target: Any = str(out) if isinstance(out, Path) else out
-        self.book = Workbook(target, WORKBOOK_OPTIONS)
+        self.book = Workbook(target, {**WORKBOOK_OPTIONS, "tmpdir": tmpdir})
         self.fmt = _Formats.create(self.book)
         self.fields = columns(options, with_category=False)
         self.summary = self.book.add_worksheet(SUMMARY)
@@ -158,10 +160,20 @@ class _Book:
         self.used.add(name.lower())
         return name
 
+    def discard(self) -> None:
+        """Close the sheets' row files after a failure; XlsxWriter closes them only on a
+        successful close() (`_opt_close` is its own helper for that, there is no public one)."""
+        for ws in self.book.worksheets():
+            ws._opt_close()
+
     def close(self) -> None:
         for sheet in [*self.done, *self.sheets.values()]:
             sheet.finish()
-        self.book.close()
+        try:
+            self.book.close()
+        except FileCreateError as error:  # the OSError inside, as a CSV export would raise it
+            cause = error.args[0] if error.args else None
+            raise cause if isinstance(cause, OSError) else OSError(str(error)) from None
 
 
 def write_xlsx(
@@ -171,17 +183,26 @@ def write_xlsx(
     options: ExportOptions,
     out: BinaryIO | Path,
 ) -> ExportResult:
-    """Stream `records` into an XLSX file; category sheets are made in `sheet_order` first."""
-    book = _Book(out, options)
-    for category in sheet_order:
-        book.sheet(category)
-    tally = Tally(filt, options)
-    for record in records:
-        book.sheet(record.category).add(record)
-        tally.add(record)
-    result = tally.result()
-    _write_summary(book, result, filt, options)
-    book.close()
+    """Stream `records` into an XLSX file; category sheets are made in `sheet_order` first.
+
+    The sheets' row files live in a private temporary folder, removed even when the export
+    fails half-way (nothing is written to `out` then: XlsxWriter writes it on close).
+    """
+    with tempfile.TemporaryDirectory(prefix="nuanxin-export-") as tmpdir:
+        book = _Book(out, options, tmpdir)
+        try:
+            for category in sheet_order:
+                book.sheet(category)
+            tally = Tally(filt, options)
+            for record in records:
+                book.sheet(record.category).add(record)
+                tally.add(record)
+            result = tally.result()
+            _write_summary(book, result, filt, options)
+            book.close()
+        except BaseException:
+            book.discard()
+            raise
     return result
 
 

@@ -128,8 +128,21 @@ async def cancel_answer(update: Update, context: BotContext) -> None:
 async def _send(update: Update, context: BotContext, sid: int, text: str) -> SuggestionView:
     assert update.effective_user
     s = await context.db(context.store.answer, sid, text, update.effective_user.id)
-    await deliver(context)
+    await deliver(context, wait=True)
     return s
+
+
+async def _report(update: Update, context: BotContext, s: SuggestionView) -> None:
+    """Tell the staff member whether the worker got the answer."""
+    lang = user_lang(update, context)
+    failures = await context.db(context.store.delivery_failures, s.id)
+    if s.chat_id is None:
+        await send(update, context, t("staff.answer_stored", lang))
+    elif failures and failures[-1][0] == "answer":
+        await send(update, context, t("staff.answer_undelivered", lang, code=s.code,
+                                      error=failures[-1][1]))  # fmt: skip
+    else:
+        await send(update, context, t("staff.answer_sent", lang, code=s.code))
 
 
 @staff_only
@@ -156,8 +169,7 @@ async def answer_button(update: Update, context: BotContext) -> None:
         await send(update, context, t("staff.answer_cancelled", lang))
         return
     s = await _send(update, context, sid, str(draft.data["text"]))
-    done = "staff.answer_sent" if s.chat_id is not None else "staff.answer_stored"
-    await send(update, context, t(done, lang, code=s.code))
+    await _report(update, context, s)
 
 
 @staff_only
@@ -183,8 +195,7 @@ async def answer_command(update: Update, context: BotContext) -> None:
     except NotFound:
         await send(update, context, t("staff.not_found", lang, code=parts[1]))
         return
-    done = "staff.answer_sent" if s.chat_id is not None else "staff.answer_stored"
-    await send(update, context, t(done, lang, code=s.code))
+    await _report(update, context, s)
 
 
 @staff_only

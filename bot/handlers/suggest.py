@@ -336,9 +336,7 @@ async def confirm(update: Update, context: BotContext) -> object:
         return await _already_or_lost(update, context)
     await submit_draft(update, context, draft, NAME)
     forget_cached(context)
-    with contextlib.suppress(BadRequest):
-        await query.edit_message_reply_markup(None)
-    await deliver(context)
+    await deliver(context)  # the receipt replaces the summary, buttons and all
     return END
 
 

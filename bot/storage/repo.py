@@ -176,10 +176,12 @@ class Store(StaffQueries):
         fields: dict[str, Any],
         announce_to: int | None,
         draft_name: str,
+        receipt_in: int | None = None,
     ) -> tuple[SuggestionView, bool]:
         """Commit a suggestion, its 'created' event, its receipt and staff notice; drop the draft.
 
         Idempotent on `update_id`: a redelivered update returns the stored suggestion and False.
+        `receipt_in`: the id of the summary message the receipt should replace.
         """
         existing = self.find_by_update(update_id)
         if existing is not None:
@@ -198,7 +200,10 @@ class Store(StaffQueries):
                 s.add(row)
                 s.flush()
                 s.add(Event(suggestion_id=row.id, kind="created", actor_id=user_id, data={}))
-                s.add(Outbox(chat_id=chat_id, kind="receipt", suggestion_id=row.id))
+                receipt = {"message_id": receipt_in} if receipt_in else {}
+                s.add(
+                    Outbox(chat_id=chat_id, kind="receipt", suggestion_id=row.id, payload=receipt)
+                )
                 if announce_to is not None:
                     s.add(Outbox(chat_id=announce_to, kind="announce", suggestion_id=row.id))
                     for attachment in row.attachments or []:
