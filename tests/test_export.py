@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -314,6 +315,21 @@ def test_export_to_a_binary_stream_leaves_it_open(store: Store) -> None:
         export_suggestions(store.engine, ExportFilter(), options(fmt), stream)
         assert not stream.closed and stream.getvalue()
     assert openpyxl.load_workbook(stream).sheetnames == ["汇总", "劳动权益保障"]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_export_to_a_missing_folder_fails_and_leaves_no_temporary_files(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    add(store)
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    out = tmp_path / "missing" / f"out.{fmt}"
+
+    with pytest.raises(FileNotFoundError):
+        export_suggestions(store.engine, ExportFilter(), options(fmt), out)
+
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 # --- filters --------------------------------------------------------------------------------

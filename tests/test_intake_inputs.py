@@ -109,6 +109,8 @@ async def test_typing_where_a_button_is_expected(bot: RunningBot, standin: Stand
     await still_at_text_step(worker)
     await worker.send_text("骑手")
     await worker.expect("请点上面的按钮")
+    again = await worker.reply()  # the question comes again, with its buttons
+    assert "做什么工作" in again.content and "🛵 外卖骑手" in again.buttons[0]
     await worker.press("外卖骑手")
     await worker.expect("在哪里")
 

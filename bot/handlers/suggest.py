@@ -252,9 +252,24 @@ async def got_worker(update: Update, context: BotContext) -> str | None:
     return await advance(update, context, draft)
 
 
-async def want_button(update: Update, context: BotContext) -> None:
-    """Typing where a button is expected."""
-    await send(update, context, t("suggest.want_button", user_lang(update, context)))
+async def _reprompt(update: Update, context: BotContext, hint: str, state: str) -> None:
+    """Say what the step needs and show its question (and buttons) again."""
+    draft = await _load(update, context)
+    if draft is None:
+        await _lost(update, context)
+        return
+    await send(update, context, t(hint, draft.get("lang", "zh")))
+    await ask(update, context, state, draft)
+
+
+def want_button(state: str) -> Any:
+    """A handler for typing where a button of `state` is expected."""
+
+    async def hint(update: Update, context: BotContext) -> None:
+        """Typing where a button is expected: the hint, then the buttons again."""
+        await _reprompt(update, context, "suggest.want_button", state)
+
+    return hint
 
 
 async def got_location(update: Update, context: BotContext) -> str | None:
@@ -283,7 +298,8 @@ async def got_location(update: Update, context: BotContext) -> str | None:
 
 
 async def want_location(update: Update, context: BotContext) -> None:
-    await send(update, context, t("suggest.want_location", user_lang(update, context)))
+    """A sticker or photo where the place is expected: the hint, then the keyboard again."""
+    await _reprompt(update, context, "suggest.want_location", LOCATION)
 
 
 async def got_identity(update: Update, context: BotContext) -> str | None:
@@ -443,7 +459,6 @@ def _filters() -> dict[str, Any]:
 def build(conversation_timeout: float) -> ConversationHandler:  # type: ignore[type-arg]
     """All the conversation wiring in one place."""
     f = _filters()
-    other = MessageHandler(f["other"], want_button)
     typed = filters.TEXT & ~filters.COMMAND
     states: dict[object, list[Any]] = {
         TEXT: [
@@ -451,19 +466,25 @@ def build(conversation_timeout: float) -> ConversationHandler:  # type: ignore[t
             MessageHandler(f["doc"], bad_document),
             MessageHandler(f["other"], want_text),
         ],
-        WORKER: [CallbackQueryHandler(got_worker, pattern="^sg:w:"), other],
+        WORKER: [
+            CallbackQueryHandler(got_worker, pattern="^sg:w:"),
+            MessageHandler(f["other"], want_button(WORKER)),
+        ],
         LOCATION: [
             MessageHandler(filters.LOCATION | typed, got_location),
             MessageHandler(f["other"], want_location),
         ],
-        IDENTITY: [CallbackQueryHandler(got_identity, pattern="^sg:(anon|named)$"), other],
+        IDENTITY: [
+            CallbackQueryHandler(got_identity, pattern="^sg:(anon|named)$"),
+            MessageHandler(f["other"], want_button(IDENTITY)),
+        ],
         PHONE: [MessageHandler(f["other"], got_phone)],
         CONFIRM: [
             CallbackQueryHandler(confirm, pattern="^sg:confirm$"),
             CallbackQueryHandler(edit_menu, pattern="^sg:edit$"),
             CallbackQueryHandler(back_to_summary, pattern="^sg:back$"),
             CallbackQueryHandler(edit_part, pattern="^sg:e:"),
-            other,
+            MessageHandler(f["other"], want_button(CONFIRM)),
         ],
         ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
     }
