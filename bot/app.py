@@ -124,7 +124,9 @@ async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     if app.bot_data["services"].settings.knowledge_watch:
         app.job_queue.run_repeating(admin.watch_job, WATCH_INTERVAL, first=WATCH_INTERVAL,
                                     name="knowledge-watch")  # fmt: skip
-    await sweep_drafts(app.bot_data["services"], app.bot)  # drafts that expired while down
+    services = app.bot_data["services"]
+    await sweep_drafts(services, app.bot)  # drafts that expired while the bot was down
+    services.outbox.kick(app.bot)  # receipts and answers owed from before a restart
 
 
 async def _flush_outbox(context: BotContext) -> None:

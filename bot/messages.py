@@ -7,6 +7,7 @@ from datetime import tzinfo
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest
 
 from bot import categories
 from bot.handlers.common import main_menu
@@ -19,12 +20,19 @@ RECEIPT_QUOTE = 200
 logger = logging.getLogger(__name__)
 
 
-async def send_receipt(bot: Bot, chat_id: int, s: SuggestionView, _: dict[str, Any]) -> None:
-    """The worker's receipt, with the code to follow the suggestion by."""
+async def send_receipt(bot: Bot, chat_id: int, s: SuggestionView, p: dict[str, Any]) -> None:
+    """The worker's receipt, in place of the summary they confirmed (else a new message)."""
     menu = main_menu(s.language)
-    await bot.send_message(
-        chat_id, t("suggest.receipt", s.language, code=s.code), reply_markup=menu
-    )
+    quoted = s.text if len(s.text) <= RECEIPT_QUOTE else s.text[:RECEIPT_QUOTE] + "…"
+    text = t("suggest.receipt", s.language, code=s.code)
+    text += "\n\n" + t("suggest.receipt_quote", s.language, text=quoted)
+    if p.get("message_id"):
+        try:
+            await bot.edit_message_text(text, chat_id, int(p["message_id"]), reply_markup=menu)
+            return
+        except BadRequest as exc:  # deleted, or too old to edit: a new message then
+            logger.info("receipt for %s as a new message: %s", s.code, exc)
+    await bot.send_message(chat_id, text, reply_markup=menu)
 
 
 def staff_text(s: SuggestionView, lang: str = STAFF_LANG) -> str:

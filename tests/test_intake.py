@@ -230,9 +230,12 @@ async def test_staff_chat_gets_the_photo(bot: RunningBot, standin: StandIn) -> N
 
 async def test_receipt_only_after_commit(bot: RunningBot, standin: StandIn) -> None:
     worker = standin.user(1001)
-    await walk_to_summary(worker)
+    summary = await walk_to_summary(worker, "驿站的饮水机坏了一周了")
     await worker.press("确认提交")
     receipt = await worker.expect("已收到")
+    # the receipt replaces the summary: same message, the text quoted, the menu instead
+    assert receipt.edited and receipt.message_id == summary.message_id
+    assert "驿站的饮水机坏了一周了" in receipt.content and "menu:suggest" in receipt.callback_data
     code = CODE.search(receipt.content).group(0)
     assert bot.store.get_suggestion(code) is not None
     await asyncio.sleep(0)

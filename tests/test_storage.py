@@ -105,7 +105,7 @@ def test_migrate_is_idempotent(database_url: str) -> None:
     engine = make_engine(database_url)
     migrate(engine)
     migrate(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     engine.dispose()
 
 

@@ -433,6 +433,10 @@ async def help_inside(update: Update, context: BotContext) -> None:
 async def _already_or_lost(update: Update, context: BotContext) -> object:
     """A summary button after the draft is gone: resend the receipt if it was submitted."""
     done = await context.db(context.store.find_by_update, update.update_id)
+    query = update.callback_query
+    if done is None and query is not None and query.message is not None:
+        chat_id = query.message.chat.id
+        done = await context.db(context.store.find_confirmed, chat_id, query.message.message_id)
     lang = user_lang(update, context)
     if done is not None:
         await send(update, context, t("suggest.already", lang, code=done.code))

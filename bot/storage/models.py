@@ -91,6 +91,9 @@ class Suggestion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     source_update_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    summary_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_suggestions_chat_summary", "chat_id", "summary_message_id"),)
 
 
 class Event(Base):

@@ -161,6 +161,15 @@ class Store(StaffQueries):
         )
         return int(s.execute(stmt).scalar_one())
 
+    def find_confirmed(self, chat_id: int, summary_message_id: int) -> SuggestionView | None:
+        """The suggestion confirmed on that summary message, if any."""
+        query = select(Suggestion).where(
+            Suggestion.chat_id == chat_id, Suggestion.summary_message_id == summary_message_id
+        )
+        with self.session() as s:
+            row = s.scalar(query)
+            return suggestion_view(row) if row else None
+
     def find_by_update(self, update_id: int) -> SuggestionView | None:
         with self.session() as s:
             row = s.scalar(select(Suggestion).where(Suggestion.source_update_id == update_id))
@@ -195,7 +204,7 @@ class Store(StaffQueries):
                 code = f"{self.code_prefix}-{local_day:%Y%m%d}-{number:04d}"
                 row = Suggestion(
                     code=code, user_id=user_id, chat_id=chat_id, source_update_id=update_id,
-                    status=Status.SUBMITTED, **fields,
+                    status=Status.SUBMITTED, summary_message_id=receipt_in, **fields,
                 )  # fmt: skip
                 s.add(row)
                 s.flush()

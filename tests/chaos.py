@@ -1,0 +1,241 @@
+"""Scripted workers against a bot process that is killed with SIGKILL and started again.
+
+Shared by `bench/crash.py` (the full run) and `tests/test_crash.py` (a short one). Workers
+react to whatever the bot last said, as a person would: they answer its question, press its
+buttons, send their last message again when the bot is silent, and start over when told to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from bot.standin import FakeUser, StandIn
+from bot.storage.db import normalize_url
+
+CODE = re.compile(r"NX-\d{8}-\d{4}")
+TAG = re.compile(r"【(w\d+-\d+)】")
+TOPICS = [
+    "站长天天罚款，超时一分钟扣五十", "小区不让电动车进，只能走进去送", "司机之家晚上十点就关门",
+    "换电柜经常没电排队半小时", "驿站没有热水也没有微波炉", "平台派单太远一单跑八公里",
+]  # fmt: skip
+RESTART_WORDS = ("重新发 /suggest", "按钮已失效", "15 分钟没有操作", "答不上来", "您是想问",
+                 "出了点问题", "还需要什么")  # fmt: skip
+
+
+@dataclass
+class Ledger:
+    """What the workers saw: receipts by code, and how conversations went."""
+
+    target: int
+    receipts: dict[str, str] = field(default_factory=dict)  # code -> tag
+    restarts_told: int = 0  # the bot said plainly to start again
+    told: Counter[str] = field(default_factory=Counter)  # ... in which words
+    resent: int = 0  # the worker sent its last input again after silence
+    attempts: int = 0
+
+    @property
+    def done(self) -> bool:
+        return len(self.receipts) >= self.target
+
+    def receipt(self, content: str) -> bool:
+        code = CODE.search(content)
+        if code is None:
+            return False
+        tag = TAG.search(content)
+        self.receipts.setdefault(code.group(0), tag.group(1) if tag else "")
+        return True
+
+
+class BotProcess:
+    """`nuanxin run` in a child process that can be killed and started again."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.env, self.cwd = env, cwd
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.kills = 0
+
+    def start(self) -> None:
+        args = [sys.executable, "-c", "from bot.cli import main; main()", "run"]
+        self.proc = subprocess.Popen(args, env=self.env, cwd=self.cwd)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.kills += 1
+
+    async def ready(self, standin: StandIn, timeout: float = 120) -> None:
+        """Wait until the new process polls for updates."""
+        before = standin.stats.calls["getupdates"]
+        deadline = time.monotonic() + timeout
+        while standin.stats.calls["getupdates"] <= before:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the bot exited with {self.proc.returncode}")
+            if time.monotonic() > deadline:
+                raise TimeoutError("the bot did not start polling")
+            await asyncio.sleep(0.05)
+
+    async def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        for _ in range(600):
+            if self.proc.poll() is not None:
+                return
+            await asyncio.sleep(0.05)
+        self.proc.kill()
+
+
+# What the bot said -> what the worker does next ("body" is the suggestion text).
+REACTIONS: list[tuple[tuple[str, ...], str, str]] = [
+    (RESTART_WORDS, "text", "/suggest"),
+    (("请说说", "这一步需要文字"), "text", "body"),
+    (("在哪里",), "text", "跳过"),
+    (("系统有点忙",), "again", ""),
+    (("做什么工作",), "press", "外卖骑手"),
+    (("是谁提的",), "press", "匿名提交"),
+    (("请确认",), "press", "确认提交"),
+]
+
+
+def reaction(content: str, has_buttons: bool) -> tuple[str, str] | None:
+    for words, kind, value in REACTIONS:
+        if any(word in content for word in words) and (kind != "press" or has_buttons):
+            return kind, value
+    return None
+
+
+async def conversation(user: FakeUser, ledger: Ledger, tag: str, patience: float) -> None:
+    """One suggestion, from /suggest to its receipt, whatever happens to the bot meanwhile."""
+    ledger.attempts += 1
+    body = f"【{tag}】{random.choice(TOPICS)}"
+    last: tuple[str, str] = ("text", "/suggest")
+    while True:
+        kind, value = last
+        if kind == "press":
+            try:
+                await user.press(value)
+            except LookupError:  # the message changed under the finger (a late receipt)
+                last = ("text", "/suggest")
+                continue
+        else:
+            await user.send_text(body if value == "body" else value)
+        while True:
+            try:
+                message = await user.reply(timeout=patience)
+            except TimeoutError:
+                ledger.resent += 1  # silence: the bot is down or lost it; say it again
+                break
+            content = message.content
+            if "已收到" in content or "已经提交过" in content:
+                ledger.receipt(content)
+                if tag in content or "已经提交过" in content:
+                    return
+                continue  # an earlier attempt's receipt, delivered late
+            if user.chat.cursor < len(user.chat.events):
+                continue  # a person answers the newest message, not one scrolled past
+            react = reaction(content, bool(message.callback_data))
+            if react is None:
+                continue
+            if react[1] == "/suggest":
+                ledger.restarts_told += 1
+                ledger.told[next(w for w in RESTART_WORDS if w in content)] += 1
+            if react[0] != "again":
+                last = react
+            break
+
+
+async def worker(standin: StandIn, user_id: int, ledger: Ledger, patience: float) -> None:
+    user = standin.user(user_id, f"骑手{user_id}")
+    n = 0
+    while not ledger.done:
+        n += 1
+        await conversation(user, ledger, f"w{user_id}-{n}", patience)
+
+
+async def killer(bot: BotProcess, standin: StandIn, ledger: Ledger, kills: int) -> None:
+    """SIGKILL the bot at evenly spread points of the run (with some jitter), restart it."""
+    for i in range(kills):
+        mark = ledger.target * (i + 1) / (kills + 1)
+        while len(ledger.receipts) < mark:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(random.random() * 0.5)
+        bot.kill()
+        await asyncio.sleep(random.random() * 0.5)
+        bot.start()
+        await bot.ready(standin)
+
+
+@dataclass
+class Verdict:
+    acknowledged: int
+    stored: int
+    lost: int
+    duplicated: int
+    unacknowledged: int
+    kills: int
+    restarts_told: int
+    resent: int
+    seconds: float
+
+
+def verdict(database_url: str, ledger: Ledger, kills: int, seconds: float) -> Verdict:
+    """Compare what workers were told with what the database holds."""
+    engine = create_engine(normalize_url(database_url))
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT code, text FROM suggestions")).all()
+    engine.dispose()
+    stored = {code: body for code, body in rows}
+    tags = Counter(m.group(1) for body in stored.values() if (m := TAG.search(body)))
+    lost = sum(1 for code, tag in ledger.receipts.items()
+               if code not in stored or (tag and tag not in stored[code]))  # fmt: skip
+    return Verdict(
+        acknowledged=len(ledger.receipts), stored=len(stored), lost=lost,
+        duplicated=sum(n - 1 for n in tags.values() if n > 1),
+        unacknowledged=len(set(stored) - set(ledger.receipts)), kills=kills,
+        restarts_told=ledger.restarts_told, resent=ledger.resent, seconds=seconds,
+    )  # fmt: skip
+
+
+async def drain(standin: StandIn, ledger: Ledger, users: list[int], seconds: float) -> None:
+    """After the run: collect receipts the outbox still delivers (late edits)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for uid in users:
+            for message in standin.user(uid).drain():
+                ledger.receipt(message.content) if "已收到" in message.content else None
+        await asyncio.sleep(0.5)
+
+
+async def run_chaos(
+    standin: StandIn, env: dict[str, str], cwd: Path, database_url: str, *,
+    target: int, kills: int, workers: int, patience: float = 3.0, drain_seconds: float = 12.0,
+) -> Verdict:  # fmt: skip
+    """Drive `workers` scripted workers to `target` receipts while killing the bot `kills` times."""
+    ledger = Ledger(target)
+    bot = BotProcess(env, cwd)
+    bot.start()
+    await bot.ready(standin)
+    started = time.monotonic()
+    users = [700_000 + i for i in range(workers)]
+    try:
+        tasks = [asyncio.create_task(worker(standin, u, ledger, patience)) for u in users]
+        await killer(bot, standin, ledger, kills)
+        await asyncio.gather(*tasks)
+        await drain(standin, ledger, users, drain_seconds)
+    finally:
+        await bot.stop()
+    return verdict(database_url, ledger, bot.kills, time.monotonic() - started)
