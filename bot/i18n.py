@@ -117,6 +117,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "That file cannot be used as a photo. Send it as a photo (not as a file), or type "
         "the text.",
     ),
+    "suggest.image_too_big": (
+        "这张图片文件太大了（超过 {mb}MB），不能作为照片。请用“照片”方式发送（会自动压缩）。",
+        "That image file is too large (over {mb} MB) to use as a photo. Send it as a photo "
+        "instead (it gets compressed).",
+    ),
     "suggest.noted": ("👌 记下了", "👌 Noted"),
     "suggest.want_text": (
         "这一步需要文字。请打字说说您的建议，或发 /cancel 取消。",
@@ -445,6 +450,12 @@ TEXTS.update(
             "这条建议已经反馈过一次了，工作人员正在跟进。",
             "You already asked for a follow-up on this one; staff are on it.",
         ),
+        "worker.follow_up_open": (
+            "这条建议工作人员还在处理，有答复会第一时间告诉您。",
+            "Staff are still working on this one; you will hear as soon as there is an answer.",
+        ),
+        "button.refused": ("这个按钮不能用。", "That button cannot be used."),
+        "button.expired": ("这个按钮已失效。", "That button has expired."),
         "delete.confirm": (
             "确定要删除您的身份信息吗？\n您提过的建议会保留用于统计，但不再和您有任何关联，"
             "之后也收不到答复。",

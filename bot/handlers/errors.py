@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext, UserFacingError
 from bot.handlers.common import ack, main_menu, send, user_lang
@@ -47,8 +47,14 @@ async def free_text(update: Update, context: BotContext) -> None:
     await send(update, context, t("menu.title", lang), reply_markup=main_menu(lang))
 
 
+async def unknown_button(update: Update, context: BotContext) -> None:
+    """A button nobody handles (an old keyboard, or forged data): stop the spinner."""
+    await ack(update, t("button.expired", user_lang(update, context)))
+
+
 def register_last(app: Application) -> None:  # type: ignore[type-arg]
     """Catch-alls; wire them after every feature."""
+    app.add_handler(CallbackQueryHandler(unknown_button))
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, free_text))
     app.add_error_handler(on_error)  # type: ignore[arg-type]

@@ -100,9 +100,12 @@ async def follow_up(update: Update, context: BotContext) -> None:
     lang = user_lang(update, context)
     sid = int(query.data.removeprefix("fu:"))
     staff_chat = context.services.settings.staff_chat_id
-    s = await context.db(context.store.follow_up, sid, update.effective_user.id, staff_chat)
+    outcome, s = await context.db(
+        context.store.follow_up, sid, update.effective_user.id, staff_chat
+    )
     if s is None:
-        await send(update, context, t("worker.follow_up_once", lang))
+        key = {"already": "worker.follow_up_once", "still_open": "worker.follow_up_open"}
+        await send(update, context, t(key.get(outcome, "button.refused"), lang))
         return
     await send(update, context, t("worker.followed_up", lang, code=s.code))
     await deliver(context)

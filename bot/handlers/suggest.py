@@ -203,6 +203,9 @@ async def got_text(update: Update, context: BotContext) -> str | None:
     assert message is not None
     lang = draft["lang"]
     photo = _photo_id(message)
+    if message.document is not None and photo is None:
+        await send(update, context, t("suggest.image_too_big", lang, mb=MAX_IMAGE_BYTES >> 20))
+        return None
     if photo and len(draft["photos"]) >= MAX_PHOTOS:
         await send(update, context, t("suggest.photo_limit", lang, limit=MAX_PHOTOS))
         return None

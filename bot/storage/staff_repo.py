@@ -137,19 +137,24 @@ class StaffQueries:
 
     def follow_up(
         self, suggestion_id: int, user_id: int, announce_to: int | None
-    ) -> SuggestionView | None:
-        """A worker says an answered suggestion is not solved: reopen it, once."""
+    ) -> tuple[str, SuggestionView | None]:
+        """A worker says an answered suggestion is not solved: reopen it, once.
+
+        Returns ("reopened", view), or ("not_yours" | "already" | "still_open", None).
+        """
         with self.session() as s:
             row = s.get(Suggestion, suggestion_id, with_for_update=True)
-            if row is None or row.user_id != user_id or row.followed_up:
-                return None
+            if row is None or row.user_id != user_id:
+                return "not_yours", None
+            if row.followed_up:
+                return "already", None
             if row.status not in [str(c) for c in CLOSED]:
-                return None
+                return "still_open", None
             row.followed_up, row.status = True, Status.IN_PROGRESS
             self._log(s, row, "follow_up", user_id)
             if announce_to is not None:
                 s.add(Outbox(chat_id=announce_to, kind="follow_up", suggestion_id=row.id))
-            return suggestion_view(row)
+            return "reopened", suggestion_view(row)
 
     def delivery_failures(self, suggestion_id: int) -> list[tuple[str, str, datetime | None]]:
         """Messages about this suggestion that could not be delivered: (kind, error, when)."""
