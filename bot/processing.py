@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from telegram.ext import BaseUpdateProcessor
 
 from bot.limits import FloodGuard
 
+logger = logging.getLogger(__name__)
 UNLIMITED = 1_000_000  # PTB's own semaphore must never bind: ours is taken after the chat lock
 
 
@@ -43,6 +45,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         if self.guard is None or not isinstance(update, Update) or update.effective_user is None:
             return False
         allowed, tell = self.guard.check(update.effective_user.id)
+        if tell:
+            logger.info("user %s is flooding: dropping updates", update.effective_user.id)
         if tell and self.on_flood is not None:
             task = asyncio.create_task(self.on_flood(update))
             self._notices.add(task)

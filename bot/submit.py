@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,8 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.storage.views import SuggestionView
+
+logger = logging.getLogger(__name__)
 
 
 def draft_fields(draft: dict[str, Any]) -> dict[str, Any]:
@@ -50,6 +53,7 @@ async def submit_draft(
         draft_name=name,
         receipt_in=summary_id,
     )
+    logger.info("suggestion %s submitted by user %s", view.code, update.effective_user.id)
     return view
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext, UserFacingError
@@ -19,6 +20,11 @@ async def on_error(update: object, context: BotContext) -> None:
     error = context.error
     if isinstance(error, UserFacingError):
         key, values = error.key, error.values
+    elif isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        # Telegram unreachable even after the retries: known, not a bug; the user may not
+        # even get this apology, but the next update will be served normally.
+        logger.warning("Bot API unreachable in update %s: %s", _update_id(update), error)
+        key, values = "error", {}
     else:
         logger.error("unhandled error in update %s", _update_id(update), exc_info=error)
         key, values = "error", {}

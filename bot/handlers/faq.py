@@ -134,6 +134,7 @@ async def _pass_on(update: Update, context: BotContext, yes: bool, lang: str) ->
     chat, user = update.effective_chat, update.effective_user
     assert chat and user
     await context.db(context.store.add_question, user.id, chat.id, lang, question)
+    logger.info("user %s passed a question to staff", user.id)
     await send(update, context, t("ask.passed", lang))
     staff_chat = context.services.settings.staff_chat_id
     if staff_chat is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -11,6 +12,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.context import BotContext
 from bot.handlers.common import LANG_KEY, SEEN_KEY, ack, send, user_lang
 from bot.i18n import t
+
+logger = logging.getLogger(__name__)
 
 
 async def delete_me(update: Update, context: BotContext) -> None:
@@ -35,6 +38,9 @@ async def delete_answer(update: Update, context: BotContext) -> None:
         await send(update, context, t("delete.kept", lang))
         return
     count = await context.db(context.store.erase_identity, update.effective_user.id)
+    logger.info(
+        "user %s erased their identity (%d suggestions unlinked)", update.effective_user.id, count
+    )
     if context.user_data is not None:
         for key in (SEEN_KEY, LANG_KEY):
             context.user_data.pop(key, None)

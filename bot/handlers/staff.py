@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -19,6 +20,7 @@ from bot.storage.staff_repo import NotFound
 from bot.storage.views import SuggestionView
 from bot.submit import deliver
 
+logger = logging.getLogger(__name__)
 ACTIONS = {"acc": Status.RECEIVED, "prog": Status.IN_PROGRESS, "ado": Status.ADOPTED,
            "rej": Status.NOT_ADOPTED}  # fmt: skip
 PAGE_SIZE = 5
@@ -57,6 +59,7 @@ async def change_status(update: Update, context: BotContext) -> None:
         )
     except (NotFound, KeyError):
         return await ack(update)
+    logger.info("staff %s set %s to %s", update.effective_user.id, s.code, s.status)
     lang = user_lang(update, context)
     await ack(update, t("staff.updated", lang, status=status_name(s.status, lang)))
     await _refresh(update, context, s)
@@ -88,6 +91,7 @@ async def set_category(update: Update, context: BotContext) -> None:
     if category not in categories.ids():
         return await ack(update)
     s = await context.db(context.store.recategorize, sid, category, update.effective_user.id)
+    logger.info("staff %s moved %s to category %s", update.effective_user.id, s.code, category)
     lang = user_lang(update, context)
     await ack(update, t("staff.recategorized", lang, name=categories.name(category, lang)))
     await _refresh(update, context, s)

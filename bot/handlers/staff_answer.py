@@ -7,6 +7,7 @@ restart; `bot_data["answering"]` mirrors it for a cheap check on every text mess
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -29,6 +30,7 @@ from bot.storage.staff_repo import NotFound
 from bot.storage.views import SuggestionView
 from bot.submit import deliver
 
+logger = logging.getLogger(__name__)
 NAME = "answer"
 MAX_ANSWER = 2000
 Key = tuple[int, int]
@@ -128,6 +130,7 @@ async def cancel_answer(update: Update, context: BotContext) -> None:
 async def _send(update: Update, context: BotContext, sid: int, text: str) -> SuggestionView:
     assert update.effective_user
     s = await context.db(context.store.answer, sid, text, update.effective_user.id)
+    logger.info("staff %s answered %s", update.effective_user.id, s.code)
     await deliver(context, wait=True)
     return s
 
