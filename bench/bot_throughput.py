@@ -213,8 +213,10 @@ def main() -> None:
         f"\n{args.workers} concurrent workers x {args.rounds} conversations for updates/s; "
         f"one worker x {args.single} conversations for latency\n"
     )
-    print("| bot | database | updates/s | vs echo | bot CPU ms/update | p50 ms (1 worker) "
-          "| p99 ms (1 worker) |")
+    print(
+        "| bot | database | updates/s | vs echo | bot CPU ms/update | p50 ms (1 worker) "
+        "| p99 ms (1 worker) |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|")
     for row in rows:
         ratio = row["updates/s"] / base  # type: ignore[operator]
