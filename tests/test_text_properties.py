@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.handlers.suggest import MAX_TEXT, clean_text, text_problem
+from bot.handlers.suggest_flow import MAX_TEXT, clean_text, text_problem
 from classifier.text import normalize, strip_invisible
 
 ANY_TEXT = st.text(

@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.context import BotContext
 from bot.handlers.common import ack, send, user_lang
-from bot.handlers.suggest import clean_text
+from bot.handlers.suggest_flow import clean_text
 from bot.i18n import esc, t
 from knowledge import EMERGENCIES, KnowledgeBase, emergency_kind
 

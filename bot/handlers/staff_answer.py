@@ -23,7 +23,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.handlers.common import ack, send, user_lang
-from bot.handlers.suggest import clean_text
+from bot.handlers.suggest_flow import clean_text
 from bot.i18n import esc, t
 from bot.roles import is_staff, staff_only
 from bot.storage.staff_repo import NotFound

@@ -1,13 +1,11 @@
 """The suggestion conversation: text, kind of work, place, anonymity, confirm.
 
-Every step writes the draft and its next state to the database before it replies, so a
-worker continues at the same step after the bot restarts (see `bot.persistence`).
+One callback per step; the drafts and the asking live in `bot.handlers.suggest_flow`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import unicodedata
 import warnings
 from datetime import UTC, datetime, time
 from typing import Any
@@ -27,134 +25,36 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.handlers import suggest_ui as ui
 from bot.handlers.common import ack, main_menu, send, user_lang
+from bot.handlers.suggest_flow import (
+    CONFIRM,
+    END,
+    IDENTITY,
+    LOCATION,
+    MAX_IMAGE_BYTES,
+    MAX_PHOTOS,
+    MAX_PLACE,
+    NAME,
+    NO_PHONE_WORDS,
+    PHONE,
+    SKIP_WORDS,
+    TEXT,
+    WORKER,
+    Draft,
+    advance,
+    ask,
+    clean_text,
+    draft_key,
+    drop,
+    forget_cached,
+    load,
+    lost,
+    noted,
+    reprompt,
+    save,
+    text_problem,
+)
 from bot.i18n import WORKER_TYPES, t
 from bot.submit import deliver, submit_draft
-
-NAME = "suggest"
-TEXT, WORKER, LOCATION, IDENTITY, PHONE, CONFIRM = (
-    "text", "worker", "location", "identity", "phone", "confirm",
-)  # fmt: skip
-END = ConversationHandler.END
-MAX_TEXT = 1000
-MAX_PLACE = 100
-MAX_PHOTOS = 5
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
-SKIP_WORDS = {t("suggest.skip", lang) for lang in ("zh", "en")} | {"跳过", "skip"}
-NO_PHONE_WORDS = {t("suggest.no_phone", lang) for lang in ("zh", "en")}
-
-Draft = dict[str, Any]
-
-
-def _key(update: Update) -> tuple[int, int]:
-    assert update.effective_chat and update.effective_user
-    return update.effective_chat.id, update.effective_user.id
-
-
-DRAFT_KEY = "suggest_draft"
-
-
-async def _load(update: Update, context: BotContext) -> Draft | None:
-    """The worker's draft: from memory when this process wrote it, else from the database."""
-    cached = context.user_data.get(DRAFT_KEY) if context.user_data is not None else None
-    if cached is not None:
-        return dict(cached)
-    chat_id, user_id = _key(update)
-    draft = await context.db(context.store.load_draft, NAME, chat_id, user_id)
-    return draft.data if draft else None
-
-
-async def _save(update: Update, context: BotContext, state: str, draft: Draft) -> None:
-    """Write the draft and its state (the database first; memory is only a cache)."""
-    chat_id, user_id = _key(update)
-    await context.db(context.store.save_draft, NAME, chat_id, user_id, state, draft)
-    if context.user_data is not None:
-        context.user_data[DRAFT_KEY] = dict(draft)
-
-
-async def _drop(update: Update, context: BotContext) -> None:
-    """Forget the draft (cancel, timeout)."""
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT_KEY, None)
-    chat_id, user_id = _key(update)
-    await context.db(context.store.delete_draft, NAME, chat_id, user_id)
-
-
-def forget_cached(context: BotContext) -> None:
-    """Drop the in-memory copy only (the database row is gone already)."""
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT_KEY, None)
-
-
-async def _lost(update: Update, context: BotContext) -> object:
-    """The draft is gone (expired or lost in a crash): say so plainly and end."""
-    await ack(update)
-    lang = user_lang(update, context)
-    await send(
-        update, context, t("suggest.restart_needed", lang), reply_markup=ReplyKeyboardRemove()
-    )
-    return END
-
-
-def clean_text(text: str) -> str:
-    """Drop invisible and control characters (keeping line breaks) and outer spaces."""
-    kept = (ch for ch in text if ch in "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Co"))
-    return "".join(kept).strip()
-
-
-def text_problem(text: str) -> tuple[str, dict[str, int]] | None:
-    """Why `text` cannot be a suggestion (a text key and its values), or None."""
-    if not text:
-        return "suggest.empty", {}
-    if len(text) > MAX_TEXT:
-        return "suggest.too_long", {"count": len(text), "limit": MAX_TEXT}
-    if not any(unicodedata.category(ch)[0] in "LN" for ch in text):
-        return "suggest.no_words", {}
-    return None
-
-
-def next_state(draft: Draft) -> str:
-    """The first unanswered step (or the summary while editing)."""
-    if draft.pop("editing", False):
-        return CONFIRM
-    if not draft.get("worker_type"):
-        return WORKER
-    if not draft.get("location_done"):
-        return LOCATION
-    if "anonymous" not in draft:
-        return IDENTITY
-    if draft["anonymous"] is False and not draft.get("phone_done"):
-        return PHONE
-    return CONFIRM
-
-
-async def ask(update: Update, context: BotContext, state: str, draft: Draft) -> str:
-    """Save the draft at `state` and show that step's question."""
-    await _save(update, context, state, draft)
-    lang = draft.get("lang", "zh")
-    prompts: dict[str, tuple[str, Any]] = {
-        TEXT: (t("suggest.ask_text", lang), ReplyKeyboardRemove()),
-        WORKER: (t("suggest.ask_worker", lang), ui.worker_keyboard(lang)),
-        LOCATION: (t("suggest.ask_location", lang), ui.location_keyboard(lang)),
-        IDENTITY: (t("suggest.ask_identity", lang), ui.identity_keyboard(lang)),
-        PHONE: (t("suggest.ask_phone", lang), ui.phone_keyboard(lang)),
-        CONFIRM: (ui.summary(draft, lang), ui.confirm_keyboard(lang)),
-    }
-    text, markup = prompts[state]
-    await send(update, context, text, reply_markup=markup)
-    return state
-
-
-async def advance(update: Update, context: BotContext, draft: Draft) -> str:
-    """Go to the next unanswered step."""
-    return await ask(update, context, next_state(draft), draft)
-
-
-async def _noted(update: Update, context: BotContext, draft: Draft) -> None:
-    """Acknowledge a reply-keyboard answer and take that keyboard away."""
-    await send(
-        update, context, t("suggest.noted", draft["lang"]), reply_markup=ReplyKeyboardRemove()
-    )
-
 
 # --- entry and the text step -------------------------------------------------
 
@@ -162,7 +62,7 @@ async def _noted(update: Update, context: BotContext, draft: Draft) -> None:
 async def begin(update: Update, context: BotContext) -> str:
     """Start a fresh suggestion and ask for its text."""
     await ack(update)
-    _, user_id = _key(update)
+    _, user_id = draft_key(update)
     lang = user_lang(update, context)
     if await _over_daily_cap(context, user_id):
         limit = context.services.settings.suggestions_per_day
@@ -196,9 +96,9 @@ def _photo_id(message: Message) -> str | None:
 
 async def got_text(update: Update, context: BotContext) -> str | None:
     """Take the suggestion text (a photo's caption counts), checking length and content."""
-    draft = await _load(update, context)
+    draft = await load(update, context)
     if draft is None:
-        return await _lost(update, context)  # type: ignore[return-value]
+        return await lost(update, context)  # type: ignore[return-value]
     message = update.effective_message
     assert message is not None
     lang = draft["lang"]
@@ -213,13 +113,13 @@ async def got_text(update: Update, context: BotContext) -> str | None:
         draft["photos"].append(photo)
     text = clean_text(message.text or message.caption or "")
     if photo and not text:
-        await _save(update, context, TEXT, draft)
+        await save(update, context, TEXT, draft)
         await send(update, context, t("suggest.photo_saved", lang))
         return None
     problem = text_problem(text)
     if problem:
         if photo:
-            await _save(update, context, TEXT, draft)
+            await save(update, context, TEXT, draft)
         await send(update, context, t(problem[0], lang, **problem[1]))
         return None
     draft["text"] = text
@@ -244,25 +144,15 @@ async def got_worker(update: Update, context: BotContext) -> str | None:
     query = update.callback_query
     assert query and query.data
     await ack(update)
-    draft = await _load(update, context)
+    draft = await load(update, context)
     if draft is None:
-        return await _lost(update, context)  # type: ignore[return-value]
+        return await lost(update, context)  # type: ignore[return-value]
     worker = query.data.removeprefix("sg:w:")
     if worker not in WORKER_TYPES:
         return None
     draft["worker_type"] = worker
-    await context.db(context.store.set_user_fields, _key(update)[1], worker_type=worker)
+    await context.db(context.store.set_user_fields, draft_key(update)[1], worker_type=worker)
     return await advance(update, context, draft)
-
-
-async def _reprompt(update: Update, context: BotContext, hint: str, state: str) -> None:
-    """Say what the step needs and show its question (and buttons) again."""
-    draft = await _load(update, context)
-    if draft is None:
-        await _lost(update, context)
-        return
-    await send(update, context, t(hint, draft.get("lang", "zh")))
-    await ask(update, context, state, draft)
 
 
 def want_button(state: str) -> Any:
@@ -270,16 +160,16 @@ def want_button(state: str) -> Any:
 
     async def hint(update: Update, context: BotContext) -> None:
         """Typing where a button is expected: the hint, then the buttons again."""
-        await _reprompt(update, context, "suggest.want_button", state)
+        await reprompt(update, context, "suggest.want_button", state)
 
     return hint
 
 
 async def got_location(update: Update, context: BotContext) -> str | None:
     """A shared location, a typed place, or skip."""
-    draft = await _load(update, context)
+    draft = await load(update, context)
     if draft is None:
-        return await _lost(update, context)  # type: ignore[return-value]
+        return await lost(update, context)  # type: ignore[return-value]
     message = update.effective_message
     assert message is not None
     if message.location:
@@ -296,13 +186,13 @@ async def got_location(update: Update, context: BotContext) -> str | None:
     draft["location_done"] = True
     if draft.get("place") and not message.location:
         # typed, so the one-time location keyboard is still showing: take it away
-        await _noted(update, context, draft)
+        await noted(update, context, draft)
     return await advance(update, context, draft)
 
 
 async def want_location(update: Update, context: BotContext) -> None:
     """A sticker or photo where the place is expected: the hint, then the keyboard again."""
-    await _reprompt(update, context, "suggest.want_location", LOCATION)
+    await reprompt(update, context, "suggest.want_location", LOCATION)
 
 
 async def got_identity(update: Update, context: BotContext) -> str | None:
@@ -310,9 +200,9 @@ async def got_identity(update: Update, context: BotContext) -> str | None:
     query = update.callback_query
     assert query
     await ack(update)
-    draft = await _load(update, context)
+    draft = await load(update, context)
     if draft is None:
-        return await _lost(update, context)  # type: ignore[return-value]
+        return await lost(update, context)  # type: ignore[return-value]
     draft["anonymous"] = query.data == "sg:anon"
     if draft["anonymous"]:
         draft.pop("phone", None), draft.pop("name", None), draft.pop("phone_done", None)
@@ -324,14 +214,14 @@ async def got_identity(update: Update, context: BotContext) -> str | None:
 
 async def got_phone(update: Update, context: BotContext) -> str | None:
     """The worker's own contact, or no phone."""
-    draft = await _load(update, context)
+    draft = await load(update, context)
     if draft is None:
-        return await _lost(update, context)  # type: ignore[return-value]
+        return await lost(update, context)  # type: ignore[return-value]
     message = update.effective_message
     assert message is not None
     contact = message.contact
     if contact is not None:
-        if contact.user_id != _key(update)[1]:
+        if contact.user_id != draft_key(update)[1]:
             await send(update, context, t("suggest.own_contact", draft["lang"]))
             return None
         draft["phone"] = contact.phone_number[:32]
@@ -349,7 +239,7 @@ async def confirm(update: Update, context: BotContext) -> object:
     """Commit the suggestion; only then give the worker the receipt."""
     query = update.callback_query
     assert query and query.message
-    draft = await _load(update, context)
+    draft = await load(update, context)
     await ack(update)
     if draft is None:
         return await _already_or_lost(update, context)
@@ -379,9 +269,9 @@ async def edit_part(update: Update, context: BotContext) -> str | None:
     query = update.callback_query
     assert query and query.data
     await ack(update)
-    draft = await _load(update, context)
+    draft = await load(update, context)
     if draft is None:
-        return await _lost(update, context)  # type: ignore[return-value]
+        return await lost(update, context)  # type: ignore[return-value]
     part = query.data.removeprefix("sg:e:")
     await query.edit_message_reply_markup(None)
     draft["editing"] = True
@@ -400,7 +290,7 @@ async def cancel(update: Update, context: BotContext) -> object:
         await ack(update)
         with contextlib.suppress(BadRequest):
             await update.callback_query.edit_message_reply_markup(None)
-    await _drop(update, context)
+    await drop(update, context)
     lang = user_lang(update, context)
     await send(update, context, t("suggest.cancelled", lang), reply_markup=ReplyKeyboardRemove())
     await send(update, context, t("menu.title", lang), reply_markup=main_menu(lang))
@@ -409,8 +299,8 @@ async def cancel(update: Update, context: BotContext) -> object:
 
 async def timed_out(update: Update, context: BotContext) -> None:
     """Fifteen idle minutes: end the conversation and say so."""
-    await _drop(update, context)
-    chat_id, _ = _key(update)
+    await drop(update, context)
+    chat_id, _ = draft_key(update)
     lang = user_lang(update, context)
     await context.bot.send_message(
         chat_id, t("suggest.timeout", lang), reply_markup=ReplyKeyboardRemove()
