@@ -85,7 +85,9 @@ async def drive(
     return run, time.perf_counter() - start
 
 
-def start_bot(kind: str, standin: StandIn, database_url: str) -> subprocess.Popen[bytes]:
+def start_bot(
+    kind: str, standin: StandIn, database_url: str, production_limits: bool = False
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "BOT_TOKEN": standin.token,
@@ -98,6 +100,9 @@ def start_bot(kind: str, standin: StandIn, database_url: str) -> subprocess.Pope
         "FLOOD_BURST": "1000000",
         "SUGGESTIONS_PER_DAY": "1000000",
     }
+    if production_limits:
+        for name in ("OUTGOING_LIMITS", "FLOOD_BURST", "SUGGESTIONS_PER_DAY"):
+            env.pop(name)
     if kind == "full":
         args = [sys.executable, "-c", "from bot.cli import main; main()", "run"]
     else:
