@@ -1,7 +1,8 @@
 """Benchmark of the suggestion classifier on real data nobody on this project wrote.
 
-    .venv/bin/python bench/classifier.py            # full run, about 5-8 minutes on 2 cores
-    .venv/bin/python bench/classifier.py --quick    # 2,000-text sample, 3 folds, ~1-2 minutes
+    .venv/bin/python bench/classifier.py            # full run, about 6 minutes on 2 cores
+    .venv/bin/python bench/classifier.py --quick    # 2,000-text sample, 3 folds, ~1 minute
+    .venv/bin/python bench/classifier.py --plain    # also time the issue's plain pipeline
 
 Data: ../shared/data/external/tipdm2020c/details_union.csv (2020 TipDM Cup problem C, citizen
 messages with 7 labels; see its SOURCE.md). Read in place, never copied into this repository.
@@ -12,7 +13,8 @@ It runs the classifier package's own pipeline and search code (classifier.evalua
    take part in choosing hyperparameters: macro-F1, accuracy, training time;
 2. prediction throughput of the fitted pipeline next to bare jieba segmentation of the same
    held-out texts, measured in the same process, alternating, median of 3 rounds;
-3. the word segmenters compared (jieba with and without HMM, rjieba) with fixed hyperparameters;
+3. the word segmenters compared (jieba with and without HMM, rjieba) with fixed hyperparameters,
+   on a stratified 3,000-text sample (jieba itself makes this part slow);
 4. the same nested CV on the project's own seed set (written by the team, not real data).
 """
 
@@ -29,7 +31,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.svm import LinearSVC
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -46,6 +52,7 @@ from classifier.features import (  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "external" / "tipdm2020c" / "details_union.csv"
 SEGMENTERS = [("jieba", True), ("jieba", False), ("rjieba", True), ("rjieba", False)]
+SEGMENTER_SAMPLE = 3000  # texts for the segmenter comparison (jieba makes it slow)
 Examples = list[tuple[str, str]]
 
 
@@ -85,7 +92,27 @@ def bare_segmenters() -> dict[str, Callable[[list[str]], object]]:
     }
 
 
-def throughput(examples: Examples, params: dict[str, object], rounds: int = 3) -> dict[str, float]:
+def plain_pipeline() -> Pipeline:
+    """The issue's starting point: jieba words 1-2 + characters 1-3, sklearn TF-IDF, LinearSVC."""
+    words = TfidfVectorizer(
+        tokenizer=WordTokenizer.from_files(engine="jieba"),
+        token_pattern=None,
+        lowercase=False,
+        ngram_range=(1, 2),
+    )
+    chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), lowercase=False)
+    return Pipeline(
+        [
+            ("normalize", FunctionTransformer(normalize_texts)),
+            ("features", FeatureUnion([("words", words), ("chars", chars)])),
+            ("clf", LinearSVC(random_state=0)),
+        ]
+    )
+
+
+def throughput(
+    examples: Examples, params: dict[str, object], plain: bool, rounds: int = 3
+) -> dict[str, float]:
     """Median texts/s of the fitted pipeline and of bare segmenters on the same held-out texts."""
     texts = [t for t, _ in examples]
     labels = [label for _, label in examples]
@@ -95,6 +122,10 @@ def throughput(examples: Examples, params: dict[str, object], rounds: int = 3) -
     model = build_pipeline(params=params).fit(train_x, train_y)
     contenders = {"pipeline (predict_proba)": model.predict_proba, **bare_segmenters()}
     contenders["normalisation only"] = normalize_texts
+    if plain:
+        contenders["plain pipeline of the issue (predict)"] = (
+            plain_pipeline().fit(train_x, train_y).predict
+        )
     for run in contenders.values():  # warm up: dictionaries, caches
         run(test_x[:50])
     measured: dict[str, list[float]] = {name: [] for name in contenders}
@@ -122,7 +153,7 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[objec
 
 def _cell(value: object) -> str:
     if isinstance(value, float):
-        return f"{value:,.0f}" if value >= 100 else f"{value:.3f}"
+        return f"{value:,.0f}" if value >= 100 else f"{value:.4f}"
     return str(value)
 
 
@@ -156,8 +187,8 @@ def _choices(report: EvaluationReport) -> list[tuple[str, int]]:
     ).most_common()
 
 
-def speed(examples: Examples, params: dict[str, object]) -> None:
-    rates = throughput(examples, params)
+def speed(examples: Examples, params: dict[str, object], plain: bool) -> None:
+    rates = throughput(examples, params, plain)
     jieba_rate = rates["jieba (HMM)"]
     print_table(
         "Throughput on the same held-out 20% texts, one process, median of 3 alternating rounds",
@@ -168,6 +199,9 @@ def speed(examples: Examples, params: dict[str, object]) -> None:
 
 def segmenters(examples: Examples, folds: int, jobs: int) -> None:
     rows = []
+    full = len(examples)
+    if full > SEGMENTER_SAMPLE:
+        examples = sample(examples, SEGMENTER_SAMPLE)
     for engine, hmm in SEGMENTERS:
         tokenizer = WordTokenizer.from_files(engine=engine, hmm=hmm)
         report = evaluate(examples, folds=folds, search=False, tokenizer=tokenizer, n_jobs=jobs)
@@ -175,7 +209,13 @@ def segmenters(examples: Examples, folds: int, jobs: int) -> None:
         rows.append([label, report.oof.macro_f1, report.oof.accuracy, report.throughput])
     print_table(
         f"Word segmenters in the same pipeline, fixed hyperparameters {_short(DEFAULT_PARAMS)}, "
-        f"stratified {folds}-fold CV (throughput timed inside the CV, {jobs} fold(s) at once)",
+        f"stratified {folds}-fold CV"
+        + (
+            f" on a stratified sample of {len(examples)} of the {full} texts"
+            if full > len(examples)
+            else ""
+        )
+        + f" (throughput timed inside the CV, {jobs} fold(s) at once)",
         ["segmenter", "macro-F1", "accuracy", "pipeline texts/s"],
         rows,
     )
@@ -202,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="2,000-text sample and 3 folds")
     parser.add_argument("--jobs", type=int, default=2, help="folds run at once (default 2)")
     parser.add_argument("--data", type=Path, default=DATA, help=f"default: {DATA}")
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="also time the issue's plain pipeline (jieba, words 1-2 + chars 1-3, sklearn)",
+    )
     args = parser.parse_args(argv)
     if not args.data.is_file():
         print(f"error: {args.data} not found (see ../shared/data/external/README.md)")
@@ -212,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         examples = sample(examples, 2000)
     started = time.perf_counter()
     report = headline(examples, folds, args.jobs)
-    speed(examples, most_chosen(report))
+    speed(examples, most_chosen(report), args.plain)
     segmenters(examples, folds, args.jobs)
     seed_set(5, args.jobs)
     print(f"\nTotal {time.perf_counter() - started:.0f} s.")

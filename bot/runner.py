@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,6 +120,14 @@ async def stop_app(app: Application) -> None:  # type: ignore[type-arg]
         await app.shutdown()
 
 
+def dump_tasks() -> None:
+    """SIGUSR1: print what every asyncio task is waiting on (for a bot that seems stuck)."""
+    for task in asyncio.all_tasks():
+        print(f"--- {task.get_name()}", file=sys.stderr)
+        task.print_stack(limit=12, file=sys.stderr)
+    sys.stderr.flush()
+
+
 async def serve(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM."""
     services, app = prepare(settings)
@@ -135,6 +144,7 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     loop.add_signal_handler(signal.SIGHUP, lambda: app.create_task(reload_on_signal(app)))
+    loop.add_signal_handler(signal.SIGUSR1, dump_tasks)
     PID_FILE.parent.mkdir(parents=True, exist_ok=True)
     PID_FILE.write_text(f"{os.getpid()}\n", encoding="utf-8")
     try:

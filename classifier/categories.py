@@ -1,18 +1,25 @@
-"""The suggestion categories file (`categories.yaml`), loaded into frozen records."""
+"""The suggestion categories, read from ``categories.yaml`` (the single source of truth)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-CATEGORIES_FILE = Path(__file__).resolve().parent / "categories.yaml"
+from classifier.errors import DataError
+
+CATEGORIES_FILE = Path(__file__).with_name("categories.yaml")
 FIELDS = ("id", "name_zh", "name_en", "description", "routing")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
 class Category:
+    """One suggestion category."""
+
     id: str
     name_zh: str
     name_en: str
@@ -20,22 +27,41 @@ class Category:
     routing: str
 
 
-class CategoriesError(ValueError):
-    """The categories file is not usable; the message names the file and the problem."""
-
-
 def load_categories(path: str | Path | None = None) -> list[Category]:
-    """The categories in file order; every field required, ids unique."""
-    source = Path(path) if path is not None else CATEGORIES_FILE
-    entries = yaml.safe_load(source.read_text(encoding="utf-8"))
-    if not isinstance(entries, list) or not entries:
-        raise CategoriesError(f"{source}: expected a list of categories")
-    found: list[Category] = []
-    for number, entry in enumerate(entries, 1):
-        if not isinstance(entry, dict) or any(not entry.get(f) for f in FIELDS):
-            raise CategoriesError(f"{source}: entry {number} needs {', '.join(FIELDS)}")
-        found.append(Category(**{f: str(entry[f]) for f in FIELDS}))
-    ids = [c.id for c in found]
-    if len(set(ids)) != len(ids):
-        raise CategoriesError(f"{source}: duplicate category ids")
-    return found
+    """Read and validate a categories file (default: the package's ``categories.yaml``).
+
+    Raises :class:`DataError` listing every problem as ``file: item N: field: problem``.
+    """
+    path = Path(path) if path is not None else CATEGORIES_FILE
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read the categories file: {exc}") from exc
+    if not isinstance(raw, list) or not raw:
+        raise DataError(f"{path}: expected a YAML list of categories with fields {FIELDS}")
+    problems: list[str] = []
+    categories = [c for i, item in enumerate(raw, 1) if (c := _parse(item, i, problems))]
+    ids = [c.id for c in categories]
+    problems += [f"id: {i!r} appears more than once" for i in sorted(set(ids)) if ids.count(i) > 1]
+    if problems:
+        raise DataError("\n".join(f"{path}: {p}" for p in problems))
+    return categories
+
+
+def _parse(item: Any, number: int, problems: list[str]) -> Category | None:
+    if not isinstance(item, dict):
+        problems.append(f"item {number}: expected a mapping with fields {', '.join(FIELDS)}")
+        return None
+    found = len(problems)
+    for field in FIELDS:
+        value = item.get(field)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"item {number}: {field}: missing or empty")
+    unknown = sorted(set(item) - set(FIELDS))
+    if unknown:
+        problems.append(f"item {number}: unknown field(s) {', '.join(map(str, unknown))}")
+    if isinstance(item.get("id"), str) and not _ID.match(item["id"]):
+        problems.append(f"item {number}: id: {item['id']!r} must be lower_snake_case")
+    if len(problems) > found:
+        return None
+    return Category(**{field: item[field].strip() for field in FIELDS})

@@ -18,6 +18,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 
@@ -30,6 +31,7 @@ TOPICS = [
     "站长天天罚款，超时一分钟扣五十", "小区不让电动车进，只能走进去送", "司机之家晚上十点就关门",
     "换电柜经常没电排队半小时", "驿站没有热水也没有微波炉", "平台派单太远一单跑八公里",
 ]  # fmt: skip
+MAX_SILENCES = 20  # in a row, for one suggestion: more means the bot is stuck, not restarting
 RESTART_WORDS = ("重新发 /suggest", "按钮已失效", "15 分钟没有操作", "答不上来", "您是想问",
                  "出了点问题", "还需要什么")  # fmt: skip
 
@@ -118,16 +120,31 @@ def reaction(content: str, has_buttons: bool) -> tuple[str, str] | None:
     return None
 
 
+def stuck_report(user: FakeUser, silences: int, answers: list[Any], last: object) -> str:
+    """Everything needed to understand a worker the bot stopped answering."""
+    lines = [f"worker {user.id} got no answer {silences} times; last action {last}"]
+    lines += [f"  callback answer: {f.result() if f.done() else 'pending'}" for f in answers[-4:]]
+    lines += [str(m) for m in user.history[-8:]]
+    chat = user.chat
+    for mid in sorted(chat.messages)[-6:]:
+        lines.append(f"  stored #{mid}: {str(chat.messages[mid])[:300]}")
+    lines.append(f"  updates not confirmed by the bot: {user.state.pending()}")
+    return "\n".join(lines)
+
+
 async def conversation(user: FakeUser, ledger: Ledger, tag: str, patience: float) -> None:
     """One suggestion, from /suggest to its receipt, whatever happens to the bot meanwhile."""
     ledger.attempts += 1
     body = f"【{tag}】{random.choice(TOPICS)}"
     last: tuple[str, str] = ("text", "/suggest")
+    silences = 0
+    answers: list[Any] = []
     while True:
         kind, value = last
         if kind == "press":
             try:
-                await user.press(value)
+                pressed = await user.press(value)
+                answers.append(pressed.future)
             except LookupError:  # the message changed under the finger (a late receipt)
                 last = ("text", "/suggest")
                 continue
@@ -138,7 +155,11 @@ async def conversation(user: FakeUser, ledger: Ledger, tag: str, patience: float
                 message = await user.reply(timeout=patience)
             except TimeoutError:
                 ledger.resent += 1  # silence: the bot is down or lost it; say it again
+                silences += 1
+                if silences > MAX_SILENCES:
+                    raise RuntimeError(stuck_report(user, silences, answers, last)) from None
                 break
+            silences = 0
             content = message.content
             if "已收到" in content or "已经提交过" in content:
                 ledger.receipt(content)
@@ -153,6 +174,8 @@ async def conversation(user: FakeUser, ledger: Ledger, tag: str, patience: float
             if react[1] == "/suggest":
                 ledger.restarts_told += 1
                 ledger.told[next(w for w in RESTART_WORDS if w in content)] += 1
+                if sum(ledger.told.values()) <= 2 and os.environ.get("CHAOS_DEBUG"):
+                    print("\n".join(str(m) for m in user.history[-7:]), file=sys.stderr)
             if react[0] != "again":
                 last = react
             break
@@ -190,6 +213,7 @@ class Verdict:
     restarts_told: int
     resent: int
     seconds: float
+    told: dict[str, int] = field(default_factory=dict)
 
 
 def verdict(database_url: str, ledger: Ledger, kills: int, seconds: float) -> Verdict:
@@ -207,6 +231,7 @@ def verdict(database_url: str, ledger: Ledger, kills: int, seconds: float) -> Ve
         duplicated=sum(n - 1 for n in tags.values() if n > 1),
         unacknowledged=len(set(stored) - set(ledger.receipts)), kills=kills,
         restarts_told=ledger.restarts_told, resent=ledger.resent, seconds=seconds,
+        told=dict(ledger.told),
     )  # fmt: skip
 
 
@@ -220,9 +245,18 @@ async def drain(standin: StandIn, ledger: Ledger, users: list[int], seconds: flo
         await asyncio.sleep(0.5)
 
 
+async def report(ledger: Ledger, bot: BotProcess) -> None:
+    """A progress line every 10 s on stderr (the full run takes minutes)."""
+    while True:
+        await asyncio.sleep(10)
+        print(f"{time.strftime('%X')} receipts {len(ledger.receipts)}/{ledger.target} "
+              f"kills {bot.kills} resent {ledger.resent}", file=sys.stderr, flush=True)  # fmt: skip
+
+
 async def run_chaos(
     standin: StandIn, env: dict[str, str], cwd: Path, database_url: str, *,
     target: int, kills: int, workers: int, patience: float = 3.0, drain_seconds: float = 12.0,
+    progress: bool = False,
 ) -> Verdict:  # fmt: skip
     """Drive `workers` scripted workers to `target` receipts while killing the bot `kills` times."""
     ledger = Ledger(target)
@@ -233,8 +267,11 @@ async def run_chaos(
     users = [700_000 + i for i in range(workers)]
     try:
         tasks = [asyncio.create_task(worker(standin, u, ledger, patience)) for u in users]
-        await killer(bot, standin, ledger, kills)
+        tasks.append(asyncio.create_task(killer(bot, standin, ledger, kills)))
+        reporter = asyncio.create_task(report(ledger, bot)) if progress else None
         await asyncio.gather(*tasks)
+        if reporter is not None:
+            reporter.cancel()
         await drain(standin, ledger, users, drain_seconds)
     finally:
         await bot.stop()

@@ -17,8 +17,10 @@ from classifier.cli import main, register
 
 DATA = Path(__file__).parent / "data" / "classifier"
 ROOT = Path(__file__).resolve().parents[1]
-IDS = "labor_rights, social_insurance, care_services, traffic_access, city_governance, " \
-    "skills_career, family_life, other"  # fmt: skip
+IDS = (
+    "labor_rights, social_insurance, care_services, traffic_access, city_governance, "
+    "skills_career, family_life, other"
+)
 
 
 REVIEWED = [("夜里跑单没有地方上厕所", "care_services"), ("平台又降价了", "labor_rights")]

@@ -9,9 +9,14 @@ from collections import Counter
 from pathlib import Path
 
 import jieba
+import numpy as np
 import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from classifier.categories import load_categories
+from classifier.charvec import CharNgramTfidf
 from classifier.dataset import (
     MIN_PER_LABEL,
     SEED_FILE,
@@ -23,7 +28,7 @@ from classifier.dataset import (
     read_csv,
 )
 from classifier.errors import DataError
-from classifier.features import WordTokenizer
+from classifier.features import WordTokenizer, normalize_texts
 from classifier.text import Segmenter, normalize, read_userdict
 
 DOMAIN = Path(__file__).resolve().parents[2] / "shared" / "DOMAIN.md"
@@ -201,3 +206,35 @@ def test_check_counts_suggests_fewer_folds_when_that_is_enough() -> None:
         f"10 per label: add 1 more or use --folds 9"
     )
     assert MIN_PER_LABEL <= 9
+
+
+@pytest.mark.parametrize(("ngram_range", "min_df"), [((1, 2), 1), ((1, 1), 1), ((2, 2), 2)])
+def test_char_ngram_tfidf_equals_sklearn(ngram_range: tuple[int, int], min_df: int) -> None:
+    texts = normalize_texts(load_seed().texts)
+    train, test = [*texts[::2], "𠀋 emoji 🙂 and spaces"], texts[1::2]
+    ours = CharNgramTfidf(ngram_range, min_df=min_df)
+    reference = TfidfVectorizer(
+        analyzer="char", ngram_range=ngram_range, min_df=min_df, lowercase=False, sublinear_tf=True
+    )
+    fitted = ours.fit_transform(train), reference.fit_transform(train)
+    ours_names, reference_names = ours.get_feature_names_out(), reference.get_feature_names_out()
+    assert sorted(ours_names) == sorted(reference_names)
+    order, reference_order = np.argsort(ours_names), np.argsort(reference_names)
+    for mine, theirs in (fitted, (ours.transform(test), reference.transform(test))):
+        difference = mine[:, order] - theirs[:, reference_order]
+        assert abs(difference).max() < 1e-12
+    assert ours.transform([]).shape == (0, len(ours_names))
+
+
+def test_char_ngram_tfidf_follows_the_estimator_contract() -> None:
+    vectorizer = CharNgramTfidf((1, 2))
+    assert clone(vectorizer).get_params() == {
+        "min_df": 1,
+        "ngram_range": (1, 2),
+        "sublinear_tf": True,
+    }
+    with pytest.raises(NotFittedError):
+        vectorizer.transform(["司机之家"])
+    with pytest.raises(ValueError, match="ngram_range"):
+        CharNgramTfidf((1, 3)).fit(["司机之家"])
+    assert pickle.loads(pickle.dumps(vectorizer.fit(["司机之家"]))).transform(["司机"]).nnz == 3

@@ -87,7 +87,7 @@ def test_model_directory_holds_the_artifact(trained: Trained) -> None:
     meta = json.loads((trained.model_dir / "metadata.json").read_text(encoding="utf-8"))
     assert set(meta) >= {"versions", "training", "cv", "hyperparameters", "threshold", "created"}
     assert meta["training"]["data_sha256"] == data_sha256(load_seed().examples())
-    assert meta["hyperparameters"]["how"].startswith("chosen by GridSearchCV over 4 candidates")
+    assert meta["hyperparameters"]["how"].startswith("chosen by GridSearchCV over 6 candidates")
     assert meta["threshold"]["value"] == trained.report.threshold
     assert (trained.model_dir / "categories.yaml").read_bytes() == CATEGORIES_FILE.read_bytes()
 

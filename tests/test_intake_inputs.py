@@ -188,3 +188,17 @@ async def test_drafts_expired_while_down_are_closed_at_start(
     await worker.expect("15 分钟没有操作")
     await worker.send_text("今天股票涨了吗")
     await worker.expect("答不上来")  # outside the conversation: a question for the FAQ
+
+
+async def test_a_button_of_an_earlier_step_shows_the_current_question(
+    bot: RunningBot, standin: StandIn
+) -> None:
+    worker = await at_text_step(standin)
+    await still_at_text_step(worker)
+    await worker.press("外卖骑手")
+    await worker.expect("在哪里")
+    await worker.send_text("跳过")
+    await worker.expect("是谁提的")
+    await worker.press("外卖骑手")  # an old button: the bot is past that step
+    again = await worker.expect("是谁提的")  # the current question again, with its buttons
+    assert "🙈 匿名提交（推荐）" in again.buttons[0]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from telegram import Message, ReplyKeyboardRemove, Update
@@ -54,7 +54,10 @@ from bot.handlers.suggest_flow import (
     text_problem,
 )
 from bot.i18n import WORKER_TYPES, t
+from bot.storage.models import utcnow
 from bot.submit import deliver, submit_draft
+
+RECENT = timedelta(minutes=10)  # a finished conversation's buttons point at its suggestion
 
 # --- entry and the text step -------------------------------------------------
 
@@ -307,6 +310,21 @@ async def timed_out(update: Update, context: BotContext) -> None:
     )
 
 
+async def resume(update: Update, context: BotContext) -> None:
+    """A button of an earlier step (its answer is already in): show the current step again.
+
+    After a crash the bot may have moved on (the draft is written first) without the worker
+    ever seeing the next question; this puts it back in front of them.
+    """
+    await ack(update)
+    chat_id, user_id = draft_key(update)
+    draft = await context.db(context.store.load_draft, NAME, chat_id, user_id)
+    if draft is None:
+        await lost(update, context)
+        return
+    await ask(update, context, draft.state, draft.data)
+
+
 async def busy(update: Update, context: BotContext) -> None:
     """Another command or button during the conversation: keep the step."""
     lang = user_lang(update, context)
@@ -324,12 +342,16 @@ async def help_inside(update: Update, context: BotContext) -> None:
 
 
 async def _already_or_lost(update: Update, context: BotContext) -> object:
-    """A summary button after the draft is gone: resend the receipt if it was submitted."""
+    """A suggestion button after its draft is gone: was it just submitted? Else start again.
+
+    The same update redelivered finds its suggestion; any other button of a conversation
+    that ended in a submission a few minutes ago (pressed twice, or again after a restart)
+    is told which suggestion that was, so nobody submits the same thing twice.
+    """
     done = await context.db(context.store.find_by_update, update.update_id)
-    query = update.callback_query
-    if done is None and query is not None and query.message is not None:
-        chat_id = query.message.chat.id
-        done = await context.db(context.store.find_confirmed, chat_id, query.message.message_id)
+    chat = update.effective_chat
+    if done is None and chat is not None:
+        done = await context.db(context.store.latest_in_chat, chat.id, utcnow() - RECENT)
     lang = user_lang(update, context)
     if done is not None:
         await send(update, context, t("suggest.already", lang, code=done.code))
@@ -390,6 +412,7 @@ def build(conversation_timeout: float) -> ConversationHandler:  # type: ignore[t
         CallbackQueryHandler(cancel, pattern="^sg:cancel$"),
         CommandHandler("help", help_inside),
         MessageHandler(filters.COMMAND, busy),
+        CallbackQueryHandler(resume, pattern="^sg:"),
         CallbackQueryHandler(busy),
     ]
     entry = [

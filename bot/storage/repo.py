@@ -161,10 +161,13 @@ class Store(StaffQueries):
         )
         return int(s.execute(stmt).scalar_one())
 
-    def find_confirmed(self, chat_id: int, summary_message_id: int) -> SuggestionView | None:
-        """The suggestion confirmed on that summary message, if any."""
-        query = select(Suggestion).where(
-            Suggestion.chat_id == chat_id, Suggestion.summary_message_id == summary_message_id
+    def latest_in_chat(self, chat_id: int, since: datetime) -> SuggestionView | None:
+        """The newest suggestion submitted in a chat since a (naive UTC) time."""
+        query = (
+            select(Suggestion)
+            .where(Suggestion.chat_id == chat_id, Suggestion.created_at >= since)
+            .order_by(Suggestion.id.desc())
+            .limit(1)
         )
         with self.session() as s:
             row = s.scalar(query)
