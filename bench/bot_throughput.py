@@ -54,7 +54,8 @@ async def conversation(user: FakeUser, run: Run, first: bool, n: int) -> None:
     """One whole suggestion, from /suggest to the receipt."""
     await run.step(lambda: user.send_text("/suggest"), user.expect("请说说"))
     text = f"{TEXTS[n % len(TEXTS)]}（{n}）"
-    await run.step(lambda: user.send_text(text), user.expect("做什么工作" if first else "在哪里"))
+    await run.step(lambda: user.send_text(text), user.expect("这是关于"))
+    await run.step(lambda: user.press("是的"), user.expect("做什么工作" if first else "在哪里"))
     if first:
         await run.step(lambda: user.press("外卖骑手"), user.expect("在哪里"))
     await run.step(lambda: user.send_text("跳过"), user.expect("是谁提的"))

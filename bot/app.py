@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,7 @@ from bot.persistence import DraftPersistence
 from bot.processing import ChatOrderedProcessor
 from bot.settings import Settings
 from bot.storage import Store
+from classifier import Classifier, ensure_default_model
 from knowledge import KnowledgeHolder, sample_dir
 
 logger = logging.getLogger(__name__)
@@ -60,7 +62,13 @@ def build_services(settings: Settings, store: Store) -> Services:
     services = Services(settings=settings, store=store, tz=ZoneInfo(settings.timezone))
     services.outbox = OutboxSender(store, RENDERERS)
     services.knowledge = KnowledgeHolder(settings.knowledge_dir or sample_dir())
+    services.classifier = load_classifier(settings.model_dir)
     return services
+
+
+def load_classifier(model_dir: Path) -> Classifier:
+    """The suggestion classifier; a default one is trained from the seed data if missing."""
+    return Classifier.load(ensure_default_model(model_dir))
 
 
 def build_application(services: Services) -> Application:  # type: ignore[type-arg]

@@ -146,6 +146,24 @@ def _kb_reload(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
+def _model_dir() -> Path:
+    try:
+        return Settings.load().model_dir
+    except SettingsError:
+        return Path("var/model")
+
+
+def _reviewed_examples() -> list[tuple[str, str]]:
+    """Suggestions whose category staff confirmed or corrected, for `train --include-reviewed`."""
+    from bot.runner import open_store
+
+    store = open_store(Settings.load())
+    try:
+        return store.reviewed_examples()
+    finally:
+        store.engine.dispose()
+
+
 def _settings_list(args: argparse.Namespace, settings: Settings) -> int:
     if args.markdown:
         print(markdown_table())
@@ -210,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
         reload.set_defaults(func=_kb_reload)
 
     register_knowledge(sub, _knowledge_dir, kb_extra=add_reload)
+    from classifier.cli import register as register_classifier
+
+    register_classifier(sub, reviewed_source=_reviewed_examples, model_dir_default=_model_dir())
     p = sub.add_parser("settings", help="list every setting with its default and help")
     p.add_argument("--markdown", action="store_true", help="as the README's table")
     p.set_defaults(func=_settings_list)

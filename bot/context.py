@@ -18,6 +18,7 @@ from bot.storage import Store
 
 if TYPE_CHECKING:
     from bot.outbox import OutboxSender
+    from classifier import Classifier
     from knowledge import KnowledgeHolder
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class Services:
     tz: ZoneInfo
     outbox: OutboxSender | None = None
     knowledge: KnowledgeHolder | None = None
+    classifier: Classifier | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def is_staff(self, user_id: int) -> bool:

@@ -170,10 +170,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "suggest.summary": (
         "<b>请确认您的建议：</b>\n\n{text}\n\n"
-        "👷 身份：{worker}\n📍 地点：{place}\n🙈 {identity}{photos}",
+        "🏷 类别：{category}\n👷 身份：{worker}\n📍 地点：{place}\n🙈 {identity}{photos}",
         "<b>Please check your suggestion:</b>\n\n{text}\n\n"
-        "👷 Work: {worker}\n📍 Place: {place}\n🙈 {identity}{photos}",
+        "🏷 Category: {category}\n👷 Work: {worker}\n📍 Place: {place}\n🙈 {identity}{photos}",
     ),
+    "suggest.ask_category": (
+        "这是关于【{name}】的建议吗？",
+        "Is this about “{name}”?",
+    ),
+    "suggest.category_yes": ("✅ 是的", "✅ Yes"),
+    "suggest.category_other": ("🔄 不是，我来选", "🔄 No, let me choose"),
+    "suggest.pick_category": ("请选一个最接近的类别：", "Pick the closest category:"),
+    "suggest.category_review": ("待工作人员分类", "staff will categorise it"),
     "suggest.summary_photos": ("\n📷 照片：{count} 张", "\n📷 Photos: {count}"),
     "suggest.no_place": ("未填写", "not given"),
     "suggest.shared_location": ("已发送位置", "location shared"),
@@ -186,6 +194,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "suggest.edit_text": ("建议内容", "The text"),
     "suggest.edit_worker": ("工作身份", "Kind of work"),
     "suggest.edit_location": ("地点", "Place"),
+    "suggest.edit_category": ("类别", "Category"),
     "suggest.edit_identity": ("匿名 / 电话", "Anonymity / phone"),
     "suggest.back": ("↩️ 返回确认", "↩️ Back"),
     "suggest.receipt": (

@@ -21,6 +21,7 @@ from bot.handlers.admin import reload_on_signal
 from bot.settings import Settings
 from bot.storage import DatabaseError, Store, make_engine, migrate
 from bot.storage.db import describe
+from classifier import DataError, ModelError
 from knowledge import KnowledgeError
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,10 @@ def prepare(settings: Settings) -> tuple[Services, Application]:  # type: ignore
     store = open_store(settings)
     try:
         services = build_services(settings, store)
+    except (ModelError, DataError) as exc:
+        store.engine.dispose()
+        fix = f"delete {settings.model_dir} to rebuild it, or run `nuanxin train`"
+        raise StartupError(f"the classifier model cannot be used ({exc}): {fix}") from None
     except KnowledgeError as exc:
         store.engine.dispose()
         problems = "; ".join(str(p) for p in exc.problems[:5])

@@ -28,6 +28,11 @@ def draft_fields(draft: dict[str, Any]) -> dict[str, Any]:
         "contact_name": draft.get("name") if named else None,
         "contact_phone": draft.get("phone") if named else None,
         "language": draft.get("lang", "zh"),
+        "predicted_category": draft.get("predicted"),
+        "confidence": draft.get("confidence"),
+        "worker_category": draft.get("worker_category"),
+        "category": draft.get("worker_category"),
+        "needs_review": bool(draft.get("needs_review")) or not draft.get("worker_category"),
     }
 
 

@@ -40,6 +40,17 @@ class RunningBot:
         await self.start()
 
 
+async def past_category(user: FakeUser, then: str, timeout: float = 5.0) -> BotMessage:
+    """After a suggestion text: say yes to the bot's category guess if it asks (a confident
+    guess), then return the next message containing `then`."""
+    message = await user.reply(timeout=timeout)
+    if "这是关于" in message.content:
+        await user.press("是的")
+    elif then in message.content:
+        return message
+    return await user.expect(then, timeout=timeout)
+
+
 async def walk_to_summary(
     user: FakeUser, text: str = "站长天天罚款，超时一分钟扣五十", anonymous: bool = True
 ) -> BotMessage:
@@ -47,7 +58,11 @@ async def walk_to_summary(
     await user.send_text("/suggest")
     await user.expect("请说说")
     await user.send_text(text)
-    if "做什么工作" in (await user.reply()).content:
+    message = await user.reply()
+    if "这是关于" in message.content:
+        await user.press("是的")
+        message = await user.reply()
+    if "做什么工作" in message.content:
         await user.press("外卖骑手")
         await user.expect("在哪里")
     await user.send_text("跳过")

@@ -82,8 +82,16 @@ async def standin() -> AsyncIterator[StandIn]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default classifier model, trained from the seed data once per test session."""
+    from classifier import ensure_default_model
+
+    return ensure_default_model(tmp_path_factory.mktemp("model"))
+
+
 @pytest.fixture
-def bot_settings(database_url: str, standin: StandIn, tmp_path: Path) -> Settings:
+def bot_settings(database_url: str, standin: StandIn, model_dir: Path) -> Settings:
     """Settings pointing the bot at the stand-in and the test database."""
     return Settings.load(
         environ={
@@ -93,7 +101,7 @@ def bot_settings(database_url: str, standin: StandIn, tmp_path: Path) -> Setting
             "STAFF_CHAT_ID": str(STAFF_CHAT),
             "STAFF_IDS": str(STAFF_ID),
             "ADMIN_IDS": str(ADMIN_ID),
-            "MODEL_DIR": str(tmp_path / "model"),
+            "MODEL_DIR": str(model_dir),
             # scripted users are much faster than people: the limits have their own tests
             "FLOOD_BURST": "100000",
             "OUTGOING_LIMITS": "0",

@@ -6,7 +6,7 @@ import asyncio
 import re
 
 from bot.standin import StandIn
-from tests.botkit import RunningBot, walk_to_summary
+from tests.botkit import RunningBot, past_category, walk_to_summary
 from tests.conftest import STAFF_CHAT
 
 CODE = re.compile(r"NX-\d{8}-\d{4}")
@@ -32,7 +32,7 @@ async def test_full_suggestion_named_with_location_and_phone(
     await worker.send_text("/suggest")
     await worker.expect("请说说")
     await worker.send_text("小区不让电动车进，送餐只能走进去，经常超时被罚")
-    await worker.expect("做什么工作")
+    await past_category(worker, "做什么工作")
     await worker.press("外卖骑手")
     prompt = await worker.expect("在哪里")
     assert prompt.keyboard[0][0]["request_location"] is True
@@ -80,7 +80,7 @@ async def test_worker_type_is_asked_once(bot: RunningBot, standin: StandIn) -> N
     await worker.send_text("/suggest")
     await worker.expect("请说说")
     await worker.send_text("司机之家晚上十点就关门了")
-    assert "在哪里" in (await worker.reply()).content
+    await past_category(worker, "在哪里")  # the kind of work was remembered
 
 
 async def test_my_lists_suggestions_with_status(bot: RunningBot, standin: StandIn) -> None:
@@ -120,7 +120,7 @@ async def test_cancel_at_a_step_drops_the_draft(bot: RunningBot, standin: StandI
     await worker.send_text("/suggest")
     await worker.expect("请说说")
     await worker.send_text("充电桩太少")
-    await worker.expect("做什么工作")
+    await past_category(worker, "做什么工作")
     await worker.send_text("/cancel")
     await worker.expect("已取消")
     assert bot.store.load_draft("suggest", 1001, 1001) is None
@@ -144,7 +144,7 @@ async def test_edit_text_returns_to_summary(bot: RunningBot, standin: StandIn) -
     await worker.press("建议内容")
     await worker.expect("请说说")
     await worker.send_text("新的内容：希望驿站加装微波炉")
-    summary = await worker.expect("请确认")
+    summary = await past_category(worker, "请确认")  # a new text: its category asked again
     assert "新的内容" in summary.content and "旧的内容" not in summary.content
 
 
@@ -163,6 +163,47 @@ async def test_timeout_ends_the_conversation(bot_settings, standin: StandIn) -> 
         await running.stop()
 
 
+async def test_confident_guess_is_put_to_the_worker_and_stored(
+    bot: RunningBot, standin: StandIn
+) -> None:
+    worker = standin.user(1001)
+    await worker.send_text("/suggest")
+    await worker.expect("请说说")
+    await worker.send_text("站长天天乱罚款，超时一分钟扣五十，申诉也没人理，工资越扣越少")
+    question = await worker.expect("这是关于")
+    assert "劳动权益保障" in question.content
+    await worker.press("不是，我来选")
+    await worker.expect("这是关于")  # the same message, now with every category
+    await worker.press("城市治理")
+    await worker.expect("做什么工作")
+    await worker.press("外卖骑手")
+    await worker.expect("在哪里")
+    await worker.send_text("跳过")
+    await worker.expect("是谁提的")
+    await worker.press("匿名提交")
+    summary = await worker.expect("请确认")
+    assert "城市治理" in summary.content
+    await worker.press("确认提交")
+    code = CODE.search((await worker.expect("已收到")).content).group(0)
+    stored = bot.store.get_suggestion(code)
+    assert (stored.predicted_category, stored.worker_category, stored.category) == (
+        "labor_rights", "city_governance", "city_governance",
+    )  # fmt: skip
+    assert stored.confidence > 0.5 and not stored.needs_review
+
+
+async def test_unsure_guess_skips_the_question_and_goes_to_review(
+    bot: RunningBot, standin: StandIn
+) -> None:
+    worker = standin.user(1001)
+    await worker.send_text("/suggest")
+    await worker.expect("请说说")
+    await worker.send_text("我想问问怎么交社保，还有孩子上学的事")  # two topics at once
+    await worker.expect("做什么工作")  # no category question for a guess this unsure
+    draft = bot.store.load_draft("suggest", 1001, 1001).data
+    assert draft["needs_review"] is True and draft["worker_category"] is None
+
+
 async def test_restart_in_the_middle_continues_at_the_step(
     bot: RunningBot, standin: StandIn
 ) -> None:
@@ -170,7 +211,7 @@ async def test_restart_in_the_middle_continues_at_the_step(
     await worker.send_text("/suggest")
     await worker.expect("请说说")
     await worker.send_text("夜里骑车回家路灯不亮")
-    await worker.expect("做什么工作")
+    await past_category(worker, "做什么工作")
     await worker.press("外卖骑手")
     await worker.expect("在哪里")
     await bot.restart()
@@ -211,7 +252,7 @@ async def test_staff_chat_gets_the_photo(bot: RunningBot, standin: StandIn) -> N
     await worker.send_text("/suggest")
     await worker.expect("请说说")
     await worker.send_photo(PNG, caption="这个井盖松了，很危险")
-    await worker.expect("做什么工作")
+    await past_category(worker, "做什么工作")
     await worker.press("外卖骑手")
     await worker.expect("在哪里")
     await worker.send_text("兴隆台区石油大街")

@@ -98,7 +98,7 @@ async def test_webhook_mode_takes_updates(bot_settings: Settings, standin: Stand
 
 def test_demo_submits_a_suggestion_from_a_script(tmp_path: Path) -> None:
     script = "\n".join(
-        ["/start", "/suggest", "驿站能不能装个充电柜", "1", "2", "1", "1", "/my", ":quit"]
+        ["/start", "/suggest", "驿站能不能装个充电柜", "1", "1", "2", "1", "1", "/my", ":quit"]
     )
     env = {"CWD": str(tmp_path)}
     result = nuanxin(

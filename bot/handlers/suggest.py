@@ -22,10 +22,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot import categories
 from bot.context import BotContext
 from bot.handlers import suggest_ui as ui
 from bot.handlers.common import ack, main_menu, send, user_lang
 from bot.handlers.suggest_flow import (
+    CATEGORY,
     CONFIRM,
     END,
     IDENTITY,
@@ -126,6 +128,40 @@ async def got_text(update: Update, context: BotContext) -> str | None:
         await send(update, context, t(problem[0], lang, **problem[1]))
         return None
     draft["text"] = text
+    draft.update(classify(context, text))
+    return await advance(update, context, draft)
+
+
+def classify(context: BotContext, text: str) -> dict[str, Any]:
+    """The model's guess; a confident one is put to the worker, others go to staff."""
+    model = context.services.classifier
+    if model is None:
+        return {"predicted": None, "confidence": None, "needs_review": True,
+                "worker_category": None, "category_done": True}  # fmt: skip
+    guess = model.predict(text)
+    return {"predicted": guess.category, "confidence": round(guess.confidence, 4),
+            "needs_review": guess.needs_review, "worker_category": None,
+            "category_done": guess.needs_review}  # fmt: skip
+
+
+async def got_category(update: Update, context: BotContext) -> str | None:
+    """Yes (the model's guess), or the worker's own pick from the list."""
+    query = update.callback_query
+    assert query and query.data
+    await ack(update)
+    draft = await load(update, context)
+    if draft is None:
+        return await lost(update, context)  # type: ignore[return-value]
+    choice = query.data.removeprefix("sg:c:")
+    if choice == "pick":
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(ui.categories_keyboard(draft["lang"]))
+        return None
+    chosen = draft.get("predicted") if choice == "yes" else choice
+    if chosen not in categories.ids():
+        return None
+    draft["worker_category"], draft["category_done"] = chosen, True
+    draft["needs_review"] = False
     return await advance(update, context, draft)
 
 
@@ -278,6 +314,11 @@ async def edit_part(update: Update, context: BotContext) -> str | None:
     part = query.data.removeprefix("sg:e:")
     await query.edit_message_reply_markup(None)
     draft["editing"] = True
+    if part == "category":
+        await save(update, context, CATEGORY, draft)
+        text = t("suggest.pick_category", draft["lang"])
+        await send(update, context, text, reply_markup=ui.categories_keyboard(draft["lang"]))
+        return CATEGORY
     if part == "location":
         draft.pop("location_done", None)
         return await ask(update, context, LOCATION, draft)
@@ -384,6 +425,10 @@ def build(conversation_timeout: float) -> ConversationHandler:  # type: ignore[t
             MessageHandler(f["text"], got_text),
             MessageHandler(f["doc"], bad_document),
             MessageHandler(f["other"], want_text),
+        ],
+        CATEGORY: [
+            CallbackQueryHandler(got_category, pattern="^sg:c:"),
+            MessageHandler(f["other"], want_button(CATEGORY)),
         ],
         WORKER: [
             CallbackQueryHandler(got_worker, pattern="^sg:w:"),

@@ -19,8 +19,8 @@ from bot.handlers.common import ack, send, user_lang
 from bot.i18n import t
 
 NAME = "suggest"
-TEXT, WORKER, LOCATION, IDENTITY, PHONE, CONFIRM = (
-    "text", "worker", "location", "identity", "phone", "confirm",
+TEXT, CATEGORY, WORKER, LOCATION, IDENTITY, PHONE, CONFIRM = (
+    "text", "category", "worker", "location", "identity", "phone", "confirm",
 )  # fmt: skip
 END = ConversationHandler.END
 MAX_TEXT = 1000
@@ -102,6 +102,8 @@ def text_problem(text: str) -> tuple[str, dict[str, int]] | None:
 
 def next_state(draft: Draft) -> str:
     """The first unanswered step (or the summary while editing)."""
+    if draft.get("predicted") and not draft.get("needs_review") and not draft.get("category_done"):
+        return CATEGORY  # a new text gets its category checked, even while editing
     if draft.pop("editing", False):
         return CONFIRM
     if not draft.get("worker_type"):
@@ -126,6 +128,7 @@ async def ask(update: Update, context: BotContext, state: str, draft: Draft) -> 
         IDENTITY: (t("suggest.ask_identity", lang), ui.identity_keyboard(lang)),
         PHONE: (t("suggest.ask_phone", lang), ui.phone_keyboard(lang)),
         CONFIRM: (ui.summary(draft, lang), ui.confirm_keyboard(lang)),
+        CATEGORY: (ui.category_question(draft, lang), ui.category_keyboard(lang)),
     }
     text, markup = prompts[state]
     await send(update, context, text, reply_markup=markup)

@@ -11,6 +11,7 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
+from bot import categories
 from bot.i18n import WORKER_TYPES, esc, t, t_html, worker_name
 
 Draft = dict[str, Any]
@@ -65,9 +66,36 @@ def confirm_keyboard(lang: str) -> InlineKeyboardMarkup:
     )
 
 
+def category_question(draft: Draft, lang: str) -> str:
+    """ "Is this about <predicted category>?"."""
+    return t("suggest.ask_category", lang, name=categories.name(draft.get("predicted"), lang))
+
+
+def category_keyboard(lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [_button(t("suggest.category_yes", lang), "sg:c:yes")],
+            [_button(t("suggest.category_other", lang), "sg:c:pick")],
+        ]
+    )
+
+
+def categories_keyboard(lang: str) -> InlineKeyboardMarkup:
+    """Every category as a button, two to a row."""
+    buttons = [_button(categories.name(cid, lang), f"sg:c:{cid}") for cid in categories.ids()]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def category_text(draft: Draft, lang: str) -> str:
+    chosen = draft.get("worker_category")
+    if not chosen:
+        return t("suggest.category_review", lang)
+    return esc(categories.name(chosen, lang))
+
+
 def edit_keyboard(lang: str) -> InlineKeyboardMarkup:
     """Which part of the draft to change."""
-    parts = ["text", "worker", "location", "identity"]
+    parts = ["text", "category", "worker", "location", "identity"]
     rows = [[_button(t(f"suggest.edit_{p}", lang), f"sg:e:{p}")] for p in parts]
     rows.append([_button(t("suggest.back", lang), "sg:back")])
     return InlineKeyboardMarkup(rows)
@@ -96,6 +124,7 @@ def summary(draft: Draft, lang: str) -> str:
         "suggest.summary",
         lang,
         text=esc(draft.get("text", "")),
+        category=category_text(draft, lang),
         worker=esc(worker_name(draft.get("worker_type"), lang)),
         place=place_text(draft, lang),
         identity=identity_text(draft, lang),
