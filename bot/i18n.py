@@ -344,6 +344,12 @@ TEXTS.update(
         ),
         "stats.caption": ("共 {total} 条\n{lines}", "{total} in all\n{lines}"),
         "export.caption": ("共 {rows} 条建议。", "{rows} suggestions."),
+        "export.too_big": (
+            "{rows} 条太多了，文件超过 50MB 发不出来。"
+            "请加上日期或类别缩小范围，或用 nuanxin export。",
+            "{rows} rows make a file over 50 MB, too big to send. Narrow it with dates or a "
+            "category, or use `nuanxin export`.",
+        ),
         "export.usage": (
             "看不懂“{bad}”。用法：/export [xlsx|csv] [开始日期 [结束日期]] [类别] [状态]，"
             "日期如 2026-11-01",

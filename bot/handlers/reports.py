@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import io
+import tempfile
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler
@@ -24,6 +25,7 @@ from bot.roles import staff_only
 from bot.stats import first_week, render_chart, weekly_table
 
 WEEKS = 12
+MAX_UPLOAD = 50 * 1024 * 1024  # what a bot may send through the Bot API
 
 
 @staff_only
@@ -44,11 +46,13 @@ async def stats(update: Update, context: BotContext) -> None:
     await context.bot.send_photo(chat.id, png, caption=caption)
 
 
-def parse_export_args(args: list[str]) -> tuple[str, ExportFilter]:
-    """`[xlsx|csv] [YYYY-MM-DD [YYYY-MM-DD]] [category] [status]`, in any order."""
-    fmt, dates, category, status = "xlsx", [], None, None
+def parse_export_args(args: list[str]) -> tuple[str, ExportFilter, bool]:
+    """`[xlsx|csv] [YYYY-MM-DD [YYYY-MM-DD]] [category] [status] [identity]`, in any order."""
+    fmt, dates, category, status, identity = "xlsx", [], None, None, False
     for arg in args:
-        if arg in ("xlsx", "csv"):
+        if arg in ("identity", "实名"):
+            identity = True
+        elif arg in ("xlsx", "csv"):
             fmt = arg
         elif arg in categories.ids():
             category = arg
@@ -63,7 +67,7 @@ def parse_export_args(args: list[str]) -> tuple[str, ExportFilter]:
         raise ExportError(str(dates[2]))
     since = dates[0] if dates else None
     until = dates[1] if len(dates) > 1 else None
-    return fmt, ExportFilter(since=since, until=until, category=category, status=status)
+    return fmt, ExportFilter(since=since, until=until, category=category, status=status), identity
 
 
 @staff_only
@@ -71,19 +75,25 @@ async def export(update: Update, context: BotContext) -> None:
     """/export [xlsx|csv] [since] [until] [category] [status]: the file comes back."""
     lang = user_lang(update, context)
     try:
-        fmt, filt = parse_export_args(list(context.args or []))
+        fmt, filt, identity = parse_export_args(list(context.args or []))
     except ExportError as exc:
         await send(update, context, t("export.usage", lang, bad=str(exc)))
         return
-    options = ExportOptions(fmt, context.services.tz, categories.names("zh"))  # type: ignore[arg-type]
-    buffer = io.BytesIO()
-    engine = context.store.engine
-    result = await asyncio.to_thread(export_suggestions, engine, filt, options, buffer)
-    name = default_filename(options, filt, datetime.now(UTC))
-    chat = update.effective_chat
-    assert chat is not None
-    caption = t("export.caption", lang, rows=result.rows)
-    await context.bot.send_document(chat.id, buffer.getvalue(), filename=name, caption=caption)
+    names = categories.names("zh")
+    options = ExportOptions(fmt, context.services.tz, names, identity)  # type: ignore[arg-type]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / default_filename(options, filt, datetime.now(UTC))
+        result = await asyncio.to_thread(
+            export_suggestions, context.store.engine, filt, options, path
+        )
+        if path.stat().st_size > MAX_UPLOAD:
+            await send(update, context, t("export.too_big", lang, rows=result.rows))
+            return
+        chat = update.effective_chat
+        assert chat is not None
+        caption = t("export.caption", lang, rows=result.rows)
+        with path.open("rb") as document:
+            await context.bot.send_document(chat.id, document, filename=path.name, caption=caption)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
