@@ -46,6 +46,7 @@ def render_chart(table: WeeklyTable, names: Mapping[str, str], title: str) -> by
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from classifier.plotting import use_cjk_font
 
     use_cjk_font()
