@@ -13,7 +13,6 @@ from telegram import Bot, BotCommand, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
-from telegram.request import HTTPXRequest
 
 from bot.context import BotContext, Services, run_db
 from bot.handlers import (
@@ -39,6 +38,7 @@ from bot.persistence import DraftPersistence
 from bot.processing import ChatOrderedProcessor
 from bot.settings import Settings
 from bot.storage import Store
+from bot.transport import AiohttpRequest
 from classifier import Classifier, ensure_default_model
 from knowledge import KnowledgeHolder, sample_dir
 
@@ -75,7 +75,7 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     """The real python-telegram-bot Application, talking to `TELEGRAM_API_URL`."""
     settings = services.settings
     api = settings.telegram_api_url
-    requests = (HTTPXRequest(connection_pool_size=8), HTTPXRequest())
+    requests = (AiohttpRequest(connection_pool_size=16), AiohttpRequest())
     builder = ApplicationBuilder()
     guard = FloodGuard(TokenBucket(settings.flood_burst, settings.flood_rate))
     processor = ChatOrderedProcessor(guard)
