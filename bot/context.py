@@ -84,8 +84,15 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
 
 async def run_db(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """`fn(*args)` in a worker thread; a lost database becomes `DatabaseUnavailable`."""
+    """`fn(*args)`; a lost database becomes `DatabaseUnavailable`.
+
+    A server database is called from a worker thread, so the event loop never waits on the
+    network. SQLite (a local file, one writer: this process) is called inline: its calls
+    take well under a millisecond, and a thread hop would cost more than the call.
+    """
     try:
+        if getattr(getattr(fn, "__self__", None), "inline", False):
+            return fn(*args, **kwargs)
         return await asyncio.to_thread(fn, *args, **kwargs)
     except (OperationalError, PoolTimeout) as exc:
         logger.warning("database unavailable: %s", type(exc).__name__)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from datetime import UTC, datetime, tzinfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.context import BotContext
@@ -53,11 +54,25 @@ async def remember_user(update: Update, context: BotContext) -> None:
 
 
 async def ack(update: Update, text: str | None = None, alert: bool = False) -> None:
-    """Answer the button press of `update`, if any; an expired query is not an error."""
+    """Answer the button press of `update`, if any, without waiting for Telegram's reply.
+
+    The answer only stops the spinner on the worker's button (or shows a short note), so it
+    goes out alongside the real reply instead of before it. An expired query (after a
+    restart, or a redelivery) is not an error.
+    """
     query = update.callback_query
     if query is None:
         return
-    with contextlib.suppress(BadRequest):  # "query is too old": after a restart, say
+    task = asyncio.create_task(_answer(query, text, alert))
+    _PENDING_ANSWERS.add(task)
+    task.add_done_callback(_PENDING_ANSWERS.discard)
+
+
+_PENDING_ANSWERS: set[asyncio.Task[None]] = set()
+
+
+async def _answer(query: CallbackQuery, text: str | None, alert: bool) -> None:
+    with contextlib.suppress(TelegramError):
         await query.answer(text, show_alert=alert)
 
 
