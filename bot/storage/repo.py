@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -53,6 +53,8 @@ class Store(StaffQueries):
     def __init__(self, engine: Engine, code_prefix: str = "NX") -> None:
         self.engine = engine
         self.code_prefix = code_prefix
+        # SQLite is a local file: callers may run these methods on the event loop itself
+        self.inline = engine.dialect.name == "sqlite"
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @contextmanager
@@ -195,9 +197,6 @@ class Store(StaffQueries):
         Idempotent on `update_id`: a redelivered update returns the stored suggestion and False.
         `receipt_in`: the id of the summary message the receipt should replace.
         """
-        existing = self.find_by_update(update_id)
-        if existing is not None:
-            return existing, False
         unknown = set(fields) - set(SUGGESTION_FIELDS)
         if unknown:
             raise ValueError(f"unknown suggestion fields {unknown}")
@@ -210,18 +209,12 @@ class Store(StaffQueries):
                     status=Status.SUBMITTED, summary_message_id=receipt_in, **fields,
                 )  # fmt: skip
                 s.add(row)
-                s.flush()
-                s.add(Event(suggestion_id=row.id, kind="created", actor_id=user_id, data={}))
-                receipt = {"message_id": receipt_in} if receipt_in else {}
-                s.add(
-                    Outbox(chat_id=chat_id, kind="receipt", suggestion_id=row.id, payload=receipt)
-                )
-                if announce_to is not None:
-                    s.add(Outbox(chat_id=announce_to, kind="announce", suggestion_id=row.id))
-                    for attachment in row.attachments or []:
-                        payload = {"file": attachment}
-                        s.add(Outbox(chat_id=announce_to, kind="announce_file",
-                                     suggestion_id=row.id, payload=payload))  # fmt: skip
+                s.flush()  # a redelivered update fails here, on the unique update id
+                now = utcnow()
+                created = {"suggestion_id": row.id, "kind": "created", "actor_id": user_id,
+                           "data": {}, "created_at": now}  # fmt: skip
+                s.execute(insert(Event), [created])
+                s.execute(insert(Outbox), self._owed(row, chat_id, announce_to, receipt_in, now))
                 key = (Draft.name == draft_name, Draft.chat_id == chat_id)
                 s.execute(delete(Draft).where(*key, Draft.user_id == user_id))
                 return suggestion_view(row), True
@@ -230,6 +223,22 @@ class Store(StaffQueries):
             if again is None:
                 raise
             return again, False
+
+    @staticmethod
+    def _owed(
+        row: Suggestion, chat_id: int, announce_to: int | None, receipt_in: int | None, now: Any
+    ) -> list[dict[str, Any]]:
+        """The outbox rows a new suggestion owes: the receipt, the staff notice, its photos."""
+
+        def owed(chat: int, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+            return {"chat_id": chat, "kind": kind, "suggestion_id": row.id, "payload": payload,
+                    "created_at": now, "next_attempt_at": now, "attempts": 0}  # fmt: skip
+
+        rows = [owed(chat_id, "receipt", {"message_id": receipt_in} if receipt_in else {})]
+        if announce_to is not None:
+            rows.append(owed(announce_to, "announce", {}))
+            rows += [owed(announce_to, "announce_file", {"file": a}) for a in row.attachments or []]
+        return rows
 
     def get_suggestion(self, code: str, with_events: bool = False) -> SuggestionView | None:
         with self.session() as s:
@@ -282,7 +291,7 @@ class Store(StaffQueries):
         """Undelivered messages whose next attempt is due, with their suggestions."""
         with self.session() as s:
             rows = s.execute(
-                select(Outbox, Suggestion)
+                select(Outbox.id, Outbox.chat_id, Outbox.kind, Outbox.payload, Suggestion)
                 .outerjoin(Suggestion, Outbox.suggestion_id == Suggestion.id)
                 .where(
                     Outbox.sent_at.is_(None),
@@ -293,16 +302,14 @@ class Store(StaffQueries):
                 .limit(limit)
             ).all()
             return [
-                OutboxItem(o.id, o.chat_id, o.kind, dict(o.payload),
+                OutboxItem(oid, chat, kind, dict(payload or {}),
                            suggestion_view(sg) if sg is not None else None)
-                for o, sg in rows
+                for oid, chat, kind, payload, sg in rows
             ]  # fmt: skip
 
     def outbox_sent(self, outbox_id: int) -> None:
-        with self.session() as s:
-            row = s.get(Outbox, outbox_id)
-            if row is not None:
-                row.sent_at = utcnow()
+        with self.engine.begin() as conn:
+            conn.execute(update(Outbox).where(Outbox.id == outbox_id).values(sent_at=utcnow()))
 
     def outbox_failed(self, outbox_id: int, error: str, retry_in: float | None) -> None:
         """Record a failed attempt; retry after `retry_in` seconds, or give up when None."""
