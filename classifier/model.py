@@ -29,7 +29,8 @@ from typing import Any
 
 import joblib
 import numpy as np
-from sklearn.pipeline import Pipeline
+from scipy import sparse
+from sklearn.pipeline import FeatureUnion, Pipeline
 
 from classifier.categories import CATEGORIES_FILE, Category, load_categories
 from classifier.dataset import file_sha256
@@ -123,11 +124,29 @@ class Classifier:
         texts = [str(t) for t in texts]
         if not texts:
             return []
-        proba = self.pipeline.predict_proba(texts)
+        proba = self.predict_proba(texts)
         columns = {c: i for i, c in enumerate(self.pipeline.classes_)}
         return [
             self._prediction(text, row, columns) for text, row in zip(texts, proba, strict=True)
         ]
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        """The pipeline's probabilities, skipping FeatureUnion's joblib machinery.
+
+        For one text at a time (the bot's case) scikit-learn's dispatch costs more than the
+        work; the result is identical to ``self.pipeline.predict_proba`` (a test checks it).
+        """
+        steps = dict(self.pipeline.steps)
+        union, clf = steps.get("features"), steps.get("clf")
+        if not isinstance(union, FeatureUnion) or union.transformer_weights or clf is None:
+            return self.pipeline.predict_proba(texts)
+        x: Any = texts
+        for name, step in self.pipeline.steps:
+            if name == "features":
+                break
+            x = step.transform(x)
+        parts = [t.transform(x) for _, t in union.transformer_list if t not in ("drop", None)]
+        return clf.predict_proba(sparse.hstack(parts, format="csr"))
 
     def _prediction(self, text: str, row: np.ndarray, columns: dict[str, int]) -> Prediction:
         scores = [

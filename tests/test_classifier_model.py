@@ -223,3 +223,13 @@ def test_fitted_pipeline_clones_for_the_sklearn_contract(trained: Trained) -> No
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         unfitted.set_params(features__chars__ngram_range=(1, 1))
+
+
+def test_fast_probabilities_equal_the_pipeline(trained: Trained) -> None:
+    import numpy as np
+
+    from classifier import Classifier
+
+    model = Classifier.load(trained.model_dir)
+    texts = ["站长天天罚款，超时一分钟扣五十", "", "😀", "小区不让电动车进", "路上有坑"]
+    assert np.allclose(model.predict_proba(texts), model.pipeline.predict_proba(texts))
