@@ -4,7 +4,7 @@ The bot runs in its own process (`nuanxin run`, or a bare echo Application) agai
 Bot API stand-in, which runs here together with the scripted workers. Each worker sends an
 update, waits for the bot's answer, and sends the next; latency is that wait.
 
-    .venv/bin/python bench/bot_throughput.py [--workers 20] [--rounds 5] [--single 40]
+    .venv/bin/python bench/bot_throughput.py [--workers 20] [--rounds 5] [--single 40] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,27 +41,33 @@ TEXTS = [
 @dataclass
 class Run:
     latencies: list[float] = field(default_factory=list)
+    by_step: dict[str, list[float]] = field(default_factory=dict)
     updates: int = 0
 
-    async def step(self, send: Callable[[], Awaitable[object]], wait: Awaitable[object]) -> None:
+    async def step(
+        self, send: Callable[[], Awaitable[object]], wait: Awaitable[object], name: str = "echo"
+    ) -> None:
         start = time.perf_counter()
         await send()
         await wait
-        self.latencies.append(time.perf_counter() - start)
+        took = time.perf_counter() - start
+        self.latencies.append(took)
+        self.by_step.setdefault(name, []).append(took)
         self.updates += 1
 
 
 async def conversation(user: FakeUser, run: Run, first: bool, n: int) -> None:
     """One whole suggestion, from /suggest to the receipt."""
-    await run.step(lambda: user.send_text("/suggest"), user.expect("请说说"))
+    await run.step(lambda: user.send_text("/suggest"), user.expect("请说说"), "/suggest")
     text = f"{TEXTS[n % len(TEXTS)]}（{n}）"
-    await run.step(lambda: user.send_text(text), user.expect("这是关于"))
-    await run.step(lambda: user.press("是的"), user.expect("做什么工作" if first else "在哪里"))
+    await run.step(lambda: user.send_text(text), user.expect("这是关于"), "text")
+    where = "做什么工作" if first else "在哪里"
+    await run.step(lambda: user.press("是的"), user.expect(where), "category")
     if first:
-        await run.step(lambda: user.press("外卖骑手"), user.expect("在哪里"))
-    await run.step(lambda: user.send_text("跳过"), user.expect("是谁提的"))
-    await run.step(lambda: user.press("匿名提交"), user.expect("请确认"))
-    await run.step(lambda: user.press("确认提交"), user.expect("已收到"))
+        await run.step(lambda: user.press("外卖骑手"), user.expect("在哪里"), "worker type")
+    await run.step(lambda: user.send_text("跳过"), user.expect("是谁提的"), "location")
+    await run.step(lambda: user.press("匿名提交"), user.expect("请确认"), "identity")
+    await run.step(lambda: user.press("确认提交"), user.expect("已收到"), "confirm")
 
 
 async def echo_round(user: FakeUser, run: Run, first: bool, n: int) -> None:
@@ -168,16 +175,25 @@ async def measure(kind: str, db: str, args: argparse.Namespace) -> dict[str, obj
         finally:
             await stop_bot(proc)
             drop()
-    lat = sorted(single.latencies)
     return {
         "bot": "suggestion conversation" if kind == "full" else "bare echo bot",
         "db": db if kind == "full" else "-",
         "updates/s": many.updates / elapsed,
-        "p50": statistics.median(lat) * 1000,
-        "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
-        "updates": many.updates,
+        "p50": percentile(single.latencies, 0.5),
+        "p99": percentile(single.latencies, 0.99),
         "cpu": cpu / many.updates * 1000,
+        "steps": {name: percentiles(lat) for name, lat in single.by_step.items()},
     }
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile in milliseconds (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
+
+
+def percentiles(values: list[float]) -> tuple[float, float, float]:
+    return percentile(values, 0.5), percentile(values, 0.99), max(values) * 1000
 
 
 def serve_echo() -> None:
@@ -207,29 +223,47 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="conversations per worker")
     parser.add_argument("--single", type=int, default=40, help="conversations, single worker")
     parser.add_argument("--db", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each row (medians)")
     parser.add_argument("--serve-echo", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_echo:
         serve_echo()
         return
-    rows = [asyncio.run(measure("echo", "-", args))]
-    rows += [asyncio.run(measure("full", db, args)) for db in args.db]
-    base = rows[0]["updates/s"]
+    configs = [("echo", "-")] + [("full", db) for db in args.db]
+    runs: dict[tuple[str, str], list[dict[str, Any]]] = {c: [] for c in configs}
+    for _ in range(args.repeat):  # interleaved, so a noisy minute hits every row alike
+        for kind, db in configs:
+            runs[kind, db].append(asyncio.run(measure(kind, db, args)))
     print(
         f"\n{args.workers} concurrent workers x {args.rounds} conversations for updates/s; "
-        f"one worker x {args.single} conversations for latency\n"
+        f"one worker x {args.single} conversations for latency; median of {args.repeat} runs\n"
     )
     print(
         "| bot | database | updates/s | vs echo | bot CPU ms/update | p50 ms (1 worker) "
         "| p99 ms (1 worker) |"
     )
     print("|---|---|---:|---:|---:|---:|---:|")
-    for row in rows:
-        ratio = row["updates/s"] / base  # type: ignore[operator]
+    base = median_of(runs["echo", "-"], "updates/s")
+    for (_kind, db), rows in runs.items():
+        rate = median_of(rows, "updates/s")
         print(
-            f"| {row['bot']} | {row['db']} | {row['updates/s']:.0f} | {ratio:.2f} | "
-            f"{row['cpu']:.2f} | {row['p50']:.2f} | {row['p99']:.2f} |"
+            f"| {rows[0]['bot']} | {db} | {rate:.0f} | {rate / base:.2f} | "
+            f"{median_of(rows, 'cpu'):.2f} | {median_of(rows, 'p50'):.2f} | "
+            f"{median_of(rows, 'p99'):.2f} |"
         )
+    print("\nPer step, one worker (median over runs of each run's p50 / p99 / max, ms):\n")
+    print("| database | step | p50 | p99 | max |")
+    print("|---|---|---:|---:|---:|")
+    for (kind, db), rows in runs.items():
+        if kind != "full":
+            continue
+        for step in rows[0]["steps"]:
+            cells = [statistics.median(r["steps"][step][i] for r in rows) for i in range(3)]
+            print(f"| {db} | {step} | " + " | ".join(f"{c:.2f}" for c in cells) + " |")
+
+
+def median_of(rows: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(float(row[key]) for row in rows)
 
 
 if __name__ == "__main__":

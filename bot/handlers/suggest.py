@@ -69,24 +69,18 @@ async def begin(update: Update, context: BotContext) -> str:
     await ack(update)
     _, user_id = draft_key(update)
     lang = user_lang(update, context)
-    if await _over_daily_cap(context, user_id):
-        limit = context.services.settings.suggestions_per_day
-        await send(update, context, t("suggest.daily_cap", lang, limit=limit))
-        return END  # type: ignore[return-value]
-    user = await context.db(context.store.get_user, user_id)
-    draft: Draft = {"lang": lang, "photos": []}
-    if user and user.worker_type:
-        draft["worker_type"] = user.worker_type
-    return await ask(update, context, TEXT, draft)
-
-
-async def _over_daily_cap(context: BotContext, user_id: int) -> bool:
-    """Has the worker reached today's number of suggestions (local day)?"""
     services = context.services
     today = datetime.now(services.tz).date()
     since = datetime.combine(today, time.min, services.tz).astimezone(UTC).replace(tzinfo=None)
-    count = await context.db(context.store.count_since, user_id, since)
-    return count >= services.settings.suggestions_per_day
+    count, worker_type = await context.db(context.store.intake_start, user_id, since)
+    limit = services.settings.suggestions_per_day
+    if count >= limit:  # today's cap (local day) is reached
+        await send(update, context, t("suggest.daily_cap", lang, limit=limit))
+        return END  # type: ignore[return-value]
+    draft: Draft = {"lang": lang, "photos": []}
+    if worker_type:
+        draft["worker_type"] = worker_type
+    return await ask(update, context, TEXT, draft)
 
 
 def _photo_id(message: Message) -> str | None:

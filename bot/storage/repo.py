@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -47,6 +47,51 @@ def _insert(dialect: str) -> Any:
     return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
+# Statements of the hot path (every conversation step), built once: a statement object that
+# is reused keeps its cache key, which SQLAlchemy otherwise recomputes on every call.
+def _draft_upsert(dialect: str) -> Any:
+    stmt = _insert(dialect)(Draft)
+    fresh = {name: stmt.excluded[name] for name in ("state", "data", "updated_at")}
+    keys = [Draft.name, Draft.chat_id, Draft.user_id]
+    return stmt.on_conflict_do_update(index_elements=keys, set_=fresh)
+
+
+def _counter_bump(dialect: str) -> Any:
+    """Take the next number of a day: insert (day, 1) or add one, returning the number."""
+    stmt = _insert(dialect)(DailyCounter)
+    bump = {"last": DailyCounter.last + 1}
+    return stmt.on_conflict_do_update(index_elements=[DailyCounter.day], set_=bump).returning(
+        DailyCounter.last
+    )
+
+
+_INSERT_EVENTS = insert(Event)
+_INSERT_OUTBOX = insert(Outbox)
+_DELETE_DRAFT = delete(Draft).where(
+    Draft.name == bindparam("dname"),
+    Draft.chat_id == bindparam("dchat"),
+    Draft.user_id == bindparam("duser"),
+)
+_DUE_OUTBOX = (
+    select(Outbox.id, Outbox.chat_id, Outbox.kind, Outbox.payload, Suggestion)
+    .outerjoin(Suggestion, Outbox.suggestion_id == Suggestion.id)
+    .where(
+        Outbox.sent_at.is_(None),
+        Outbox.failed_at.is_(None),
+        Outbox.next_attempt_at <= bindparam("now"),
+    )
+    .order_by(Outbox.id)
+    .limit(bindparam("limit"))
+)
+_WORKER_TYPE = select(User.worker_type).where(User.id == bindparam("uid"))
+_OUTBOX_SENT = update(Outbox).where(Outbox.id == bindparam("oid")).values(sent_at=bindparam("at"))
+_COUNT_SINCE = (
+    select(func.count())
+    .select_from(Suggestion)
+    .where(Suggestion.user_id == bindparam("uid"), Suggestion.created_at >= bindparam("since"))
+)
+
+
 class Store(StaffQueries):
     """All database access, behind small methods that take and return plain values."""
 
@@ -56,6 +101,8 @@ class Store(StaffQueries):
         # SQLite is a local file: callers may run these methods on the event loop itself
         self.inline = engine.dialect.name == "sqlite"
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._upsert_draft = _draft_upsert(engine.dialect.name)
+        self._bump_counter = _counter_bump(engine.dialect.name)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -109,10 +156,7 @@ class Store(StaffQueries):
         values = {"name": name, "chat_id": chat_id, "user_id": user_id, "state": state,
                   "data": dict(data), "updated_at": utcnow()}  # fmt: skip
         with self.engine.begin() as conn:
-            stmt = _insert(conn.dialect.name)(Draft).values(**values)
-            keys = [Draft.name, Draft.chat_id, Draft.user_id]
-            changes = {"state": state, "data": stmt.excluded.data, "updated_at": utcnow()}
-            conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changes))
+            conn.execute(self._upsert_draft, values)
 
     def set_draft_state(self, name: str, chat_id: int, user_id: int, state: str | None) -> None:
         """Record a conversation state (None ends it)."""
@@ -153,15 +197,8 @@ class Store(StaffQueries):
     # suggestions -------------------------------------------------------------
 
     def _next_number(self, s: Session, day: date) -> int:
-        stmt = (
-            _insert(s.get_bind().dialect.name)(DailyCounter)
-            .values(day=day, last=1)
-            .on_conflict_do_update(
-                index_elements=[DailyCounter.day], set_={"last": DailyCounter.last + 1}
-            )
-            .returning(DailyCounter.last)
-        )
-        return int(s.execute(stmt).scalar_one())
+        bumped = s.connection().execute(self._bump_counter, {"day": day, "last": 1})
+        return int(bumped.scalar_one())
 
     def latest_in_chat(self, chat_id: int, since: datetime) -> SuggestionView | None:
         """The newest suggestion submitted in a chat since a (naive UTC) time."""
@@ -213,10 +250,11 @@ class Store(StaffQueries):
                 now = utcnow()
                 created = {"suggestion_id": row.id, "kind": "created", "actor_id": user_id,
                            "data": {}, "created_at": now}  # fmt: skip
-                s.execute(insert(Event), [created])
-                s.execute(insert(Outbox), self._owed(row, chat_id, announce_to, receipt_in, now))
-                key = (Draft.name == draft_name, Draft.chat_id == chat_id)
-                s.execute(delete(Draft).where(*key, Draft.user_id == user_id))
+                conn = s.connection()  # Core from here: no ORM objects needed
+                conn.execute(_INSERT_EVENTS, [created])
+                conn.execute(_INSERT_OUTBOX, self._owed(row, chat_id, announce_to, receipt_in, now))
+                draft = {"dname": draft_name, "dchat": chat_id, "duser": user_id}
+                conn.execute(_DELETE_DRAFT, draft)
                 return suggestion_view(row), True
         except IntegrityError:
             again = self.find_by_update(update_id)
@@ -271,15 +309,13 @@ class Store(StaffQueries):
             ).all()
             return Page([suggestion_view(r) for r in rows], total, offset, limit)
 
-    def count_since(self, user_id: int, since_utc: datetime) -> int:
-        """How many suggestions a worker submitted since a (naive UTC) time."""
-        query = (
-            select(func.count())
-            .select_from(Suggestion)
-            .where(Suggestion.user_id == user_id, Suggestion.created_at >= since_utc)
-        )
-        with self.session() as s:
-            return s.scalar(query) or 0
+    def intake_start(self, user_id: int, since_utc: datetime) -> tuple[int, str | None]:
+        """What a new suggestion needs to know: how many the worker submitted since a
+        (naive UTC) time, and their remembered worker type. One round trip each, one call."""
+        with self.engine.connect() as conn:
+            count = conn.scalar(_COUNT_SINCE, {"uid": user_id, "since": since_utc}) or 0
+            worker_type = conn.scalar(_WORKER_TYPE, {"uid": user_id})
+            return count, worker_type
 
     def count_suggestions(self) -> int:
         with self.session() as s:
@@ -290,17 +326,7 @@ class Store(StaffQueries):
     def due_outbox(self, limit: int = 20) -> list[OutboxItem]:
         """Undelivered messages whose next attempt is due, with their suggestions."""
         with self.session() as s:
-            rows = s.execute(
-                select(Outbox.id, Outbox.chat_id, Outbox.kind, Outbox.payload, Suggestion)
-                .outerjoin(Suggestion, Outbox.suggestion_id == Suggestion.id)
-                .where(
-                    Outbox.sent_at.is_(None),
-                    Outbox.failed_at.is_(None),
-                    Outbox.next_attempt_at <= utcnow(),
-                )
-                .order_by(Outbox.id)
-                .limit(limit)
-            ).all()
+            rows = s.execute(_DUE_OUTBOX, {"now": utcnow(), "limit": limit}).all()
             return [
                 OutboxItem(oid, chat, kind, dict(payload or {}),
                            suggestion_view(sg) if sg is not None else None)
@@ -309,7 +335,7 @@ class Store(StaffQueries):
 
     def outbox_sent(self, outbox_id: int) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(Outbox).where(Outbox.id == outbox_id).values(sent_at=utcnow()))
+            conn.execute(_OUTBOX_SENT, {"oid": outbox_id, "at": utcnow()})
 
     def outbox_failed(self, outbox_id: int, error: str, retry_in: float | None) -> None:
         """Record a failed attempt; retry after `retry_in` seconds, or give up when None."""
