@@ -5,12 +5,15 @@ from __future__ import annotations
 import itertools
 import pickle
 import re
+import tempfile
 from collections import Counter
 from pathlib import Path
 
 import jieba
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -238,3 +241,23 @@ def test_char_ngram_tfidf_follows_the_estimator_contract() -> None:
     with pytest.raises(ValueError, match="ngram_range"):
         CharNgramTfidf((1, 3)).fit(["司机之家"])
     assert pickle.loads(pickle.dumps(vectorizer.fit(["司机之家"]))).transform(["司机"]).nnz == 3
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    data=st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=300).map(str.encode),
+        st.text(max_size=300).map(lambda body: ("text,label\n" + body).encode("utf-8")),
+    )
+)
+def test_read_csv_raises_only_data_error_on_random_files(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "random.csv"
+        path.write_bytes(data)
+        try:
+            read = read_csv(path)
+        except DataError as exc:
+            assert str(path) in str(exc)  # every message names the file
+        else:
+            assert all(text and label for text, label in read.examples())
