@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 from bot.standin import FakeUser, StandIn
 from bot.storage.db import normalize_url
 
-CODE = re.compile(r"NX-\d{8}-\d{4}")
+CODE = re.compile(r"NX-\d{8}-\d{4,}")
 TAG = re.compile(r"【(w\d+-\d+)】")
 TOPICS = [
     "站长天天罚款，超时一分钟扣五十", "小区不让电动车进，只能走进去送", "司机之家晚上十点就关门",

@@ -17,7 +17,7 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.parametrize("database_url", ["postgres"], indirect=True),
 ]
-CODE = re.compile(r"NX-\d{8}-\d{4}")
+CODE = re.compile(r"NX-\d{8}-\d{4,}")
 
 
 @pytest.fixture

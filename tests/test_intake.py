@@ -9,7 +9,7 @@ from bot.standin import StandIn
 from tests.botkit import RunningBot, past_category, walk_to_summary
 from tests.conftest import STAFF_CHAT
 
-CODE = re.compile(r"NX-\d{8}-\d{4}")
+CODE = re.compile(r"NX-\d{8}-\d{4,}")
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
 
 

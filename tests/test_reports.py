@@ -12,7 +12,7 @@ from bot.standin import StandIn
 from tests.botkit import RunningBot, walk_to_summary
 from tests.conftest import STAFF_ID
 
-CODE = re.compile(r"NX-\d{8}-\d{4}")
+CODE = re.compile(r"NX-\d{8}-\d{4,}")
 
 
 async def submit(standin: StandIn, user_id: int, text: str, named: bool = False) -> str:

@@ -8,7 +8,7 @@ from bot.standin import FakeUser, StandIn
 from tests.botkit import RunningBot, walk_to_summary
 from tests.conftest import STAFF_CHAT, STAFF_ID
 
-CODE = re.compile(r"NX-\d{8}-\d{4}")
+CODE = re.compile(r"NX-\d{8}-\d{4,}")
 
 
 async def submitted(standin: StandIn, text: str = "驿站晚上九点就关门，夜班骑手没地方歇") -> str:

@@ -33,6 +33,16 @@ def test_submit_gives_readable_daily_codes(store: Store) -> None:
     assert next_day == "NX-20261129-0001"
 
 
+def test_ten_thousandth_code_of_a_day_grows_a_digit(store: Store) -> None:
+    submit(store, 1)
+    with store.engine.begin() as conn:  # a busy day: 9,999 codes given out already
+        conn.execute(text("UPDATE daily_counters SET last = 9999"))
+    code = submit(store, 2)[0].code
+    assert code == "NX-20261128-10000"
+    found = store.get_suggestion(code)
+    assert found is not None and found.code == code
+
+
 def test_submit_same_update_twice_stores_one_suggestion(store: Store) -> None:
     first, created_first = submit(store, 42)
     again, created_again = submit(store, 42, text_="另一段文字")
