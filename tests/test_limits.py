@@ -92,6 +92,22 @@ async def test_faults_on_send_are_retried(limited: RunningBot, standin: StandIn,
     assert standin.stats.calls["sendmessage"] >= 2
 
 
+async def test_a_slow_answer_for_one_chat_does_not_hold_up_others(
+    limited: RunningBot, standin: StandIn
+) -> None:
+    slow, other = standin.user(1001), standin.user(1002)
+    standin.faults.add("sendMessage", "slow", count=1, delay=3.0, chat_id=1001)
+    await slow.send_text("/help")
+    await asyncio.sleep(0.2)
+    started = time.monotonic()
+    await other.send_text("/help")
+    await other.expect("/suggest", timeout=10)
+    assert time.monotonic() - started < 2.0  # served while the first send still hangs
+    await slow.expect("/suggest", timeout=10)  # and the slow one arrives too, once
+    await asyncio.sleep(1.0)
+    assert not [m for m in slow.drain() if "/suggest" in m.content]
+
+
 async def test_receipt_survives_a_failing_api(limited: RunningBot, standin: StandIn) -> None:
     worker = standin.user(1001)
     await walk_to_summary(worker)
