@@ -115,6 +115,7 @@ def start_bot(
         args = [sys.executable, "-c", "from bot.cli import main; main()", "run"]
     else:
         args = [sys.executable, __file__, "--serve-echo"]
+        args += ["--aiohttp"] if kind == "echo-aiohttp" else []
     return subprocess.Popen(args, env=env, cwd=tempfile.mkdtemp(prefix="nx-bench-"))
 
 
@@ -176,7 +177,7 @@ async def measure(kind: str, db: str, args: argparse.Namespace) -> dict[str, obj
             await stop_bot(proc)
             drop()
     return {
-        "bot": "suggestion conversation" if kind == "full" else "bare echo bot",
+        "bot": LABELS[kind],
         "db": db if kind == "full" else "-",
         "updates/s": many.updates / elapsed,
         "p50": percentile(single.latencies, 0.5),
@@ -196,23 +197,35 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
     return percentile(values, 0.5), percentile(values, 0.99), max(values) * 1000
 
 
-def serve_echo() -> None:
-    """A bare python-telegram-bot echo bot: the baseline."""
+LABELS = {
+    "echo": "bare echo bot",
+    "echo-aiohttp": "bare echo bot, the bot's aiohttp transport",
+    "full": "suggestion conversation",
+}
+
+
+def serve_echo(aiohttp: bool) -> None:
+    """A bare python-telegram-bot echo bot: the baseline (PTB's default transport, httpx)."""
     from telegram import Update
     from telegram.ext import ApplicationBuilder, MessageHandler, filters
+
+    from bot.transport import AiohttpRequest
 
     async def echo(update: Update, context: object) -> None:
         assert update.effective_message is not None
         await update.effective_message.reply_text(update.effective_message.text or "")
 
     api = os.environ["TELEGRAM_API_URL"]
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(os.environ["BOT_TOKEN"])
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
-        .build()
     )
+    if aiohttp:  # the same transport as the bot, to separate its gain from the rest
+        builder = builder.request(AiohttpRequest(connection_pool_size=16))
+        builder = builder.get_updates_request(AiohttpRequest())
+    app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.run_polling(timeout=10)
 
@@ -225,11 +238,12 @@ def main() -> None:
     parser.add_argument("--db", nargs="+", default=["sqlite", "postgres"])
     parser.add_argument("--repeat", type=int, default=3, help="runs of each row (medians)")
     parser.add_argument("--serve-echo", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--aiohttp", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_echo:
-        serve_echo()
+        serve_echo(args.aiohttp)
         return
-    configs = [("echo", "-")] + [("full", db) for db in args.db]
+    configs = [("echo", "-"), ("echo-aiohttp", "-")] + [("full", db) for db in args.db]
     runs: dict[tuple[str, str], list[dict[str, Any]]] = {c: [] for c in configs}
     for _ in range(args.repeat):  # interleaved, so a noisy minute hits every row alike
         for kind, db in configs:
@@ -239,15 +253,16 @@ def main() -> None:
         f"one worker x {args.single} conversations for latency; median of {args.repeat} runs\n"
     )
     print(
-        "| bot | database | updates/s | vs echo | bot CPU ms/update | p50 ms (1 worker) "
-        "| p99 ms (1 worker) |"
+        "| bot | database | updates/s | vs echo | vs echo (aiohttp) | bot CPU ms/update "
+        "| p50 ms (1 worker) | p99 ms (1 worker) |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     base = median_of(runs["echo", "-"], "updates/s")
+    fair = median_of(runs["echo-aiohttp", "-"], "updates/s")
     for (_kind, db), rows in runs.items():
         rate = median_of(rows, "updates/s")
         print(
-            f"| {rows[0]['bot']} | {db} | {rate:.0f} | {rate / base:.2f} | "
+            f"| {rows[0]['bot']} | {db} | {rate:.0f} | {rate / base:.2f} | {rate / fair:.2f} | "
             f"{median_of(rows, 'cpu'):.2f} | {median_of(rows, 'p50'):.2f} | "
             f"{median_of(rows, 'p99'):.2f} |"
         )
