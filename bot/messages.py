@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from datetime import tzinfo
 from typing import Any
 
@@ -58,9 +59,14 @@ def staff_text(s: SuggestionView, lang: str = STAFF_LANG) -> str:
 def staff_category(s: SuggestionView, lang: str) -> str:
     if s.needs_review or not s.category:
         return t("staff.review", lang)
-    confidence = f" ({s.confidence:.0%})" if s.confidence is not None and s.category == (
-        s.predicted_category) else ""  # fmt: skip
+    shown = s.confidence is not None and s.category == s.predicted_category
+    confidence = f" ({percent(s.confidence)})" if shown else ""
     return t("staff.category", lang, name=categories.name(s.category, lang) + confidence)
+
+
+def percent(probability: float | None) -> str:
+    """A model's probability in whole percent, rounded down: 0.9996 is 99%, never a certain 100%."""
+    return f"{min(99, math.floor((probability or 0.0) * 100 + 1e-9))}%"
 
 
 def staff_card(s: SuggestionView, lang: str = STAFF_LANG, failure: str | None = None) -> str:

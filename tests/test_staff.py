@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from bot.messages import percent
 from bot.standin import FakeUser, StandIn
 from tests.botkit import RunningBot, walk_to_summary
 from tests.conftest import STAFF_CHAT, STAFF_ID
@@ -20,6 +23,16 @@ async def submitted(standin: StandIn, text: str = "驿站晚上九点就关门�
 
 def staff_in_group(standin: StandIn, user_id: int = STAFF_ID, name: str = "李老师") -> FakeUser:
     return standin.user(user_id, name).in_chat(standin.group(STAFF_CHAT))
+
+
+@pytest.mark.parametrize(
+    ("probability", "shown"),
+    [(0.29, "29%"), (0.5, "50%"), (0.934, "93%"), (0.9996, "99%"), (1.0, "99%"), (None, "0%")],
+)
+def test_card_confidence_is_rounded_down_and_never_certain(
+    probability: float | None, shown: str
+) -> None:
+    assert percent(probability) == shown
 
 
 async def test_new_suggestion_card_has_staff_buttons(bot: RunningBot, standin: StandIn) -> None:
