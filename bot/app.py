@@ -28,6 +28,7 @@ from bot.handlers import (
     start,
     stations,
     suggest,
+    suggest_wiring,
 )
 from bot.handlers.common import remember_user, tell_flooder
 from bot.i18n import t
@@ -100,7 +101,7 @@ def build_application(services: Services) -> Application:  # type: ignore[type-a
     app.add_handler(TypeHandler(Update, remember_user), group=-2)
     staff_answer.register(app)  # group -1 first: a staff member's pending answer
     start.register(app)
-    suggest.register(app, settings.conversation_timeout)
+    suggest_wiring.register(app, settings.conversation_timeout)
     mine.register(app)
     faq.register(app)
     stations.register(app)

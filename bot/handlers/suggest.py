@@ -1,26 +1,17 @@
 """The suggestion conversation: text, kind of work, place, anonymity, confirm.
 
-One callback per step; the drafts and the asking live in `bot.handlers.suggest_flow`.
+One callback per step; the drafts and the asking live in `bot.handlers.suggest_flow`, the
+ConversationHandler that puts the steps together in `bot.handlers.suggest_wiring`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import warnings
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from telegram import Message, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    TypeHandler,
-    filters,
-)
 
 from bot import categories
 from bot.context import BotContext
@@ -37,7 +28,6 @@ from bot.handlers.suggest_flow import (
     MAX_PLACE,
     NAME,
     NO_PHONE_WORDS,
-    PHONE,
     SKIP_WORDS,
     TEXT,
     WORKER,
@@ -335,47 +325,6 @@ async def cancel(update: Update, context: BotContext) -> object:
     return END
 
 
-async def timed_out(update: Update, context: BotContext) -> None:
-    """Fifteen idle minutes: end the conversation and say so."""
-    await drop(update, context)
-    chat_id, _ = draft_key(update)
-    lang = user_lang(update, context)
-    await context.bot.send_message(
-        chat_id, t("suggest.timeout", lang), reply_markup=ReplyKeyboardRemove()
-    )
-
-
-async def resume(update: Update, context: BotContext) -> None:
-    """A button of an earlier step (its answer is already in): show the current step again.
-
-    After a crash the bot may have moved on (the draft is written first) without the worker
-    ever seeing the next question; this puts it back in front of them.
-    """
-    await ack(update)
-    chat_id, user_id = draft_key(update)
-    draft = await context.db(context.store.load_draft, NAME, chat_id, user_id)
-    if draft is None:
-        await lost(update, context)
-        return
-    await ask(update, context, draft.state, draft.data)
-
-
-async def busy(update: Update, context: BotContext) -> None:
-    """Another command or button during the conversation: keep the step."""
-    lang = user_lang(update, context)
-    if update.callback_query:
-        await ack(update, t("suggest.busy", lang), alert=True)
-        return
-    await send(update, context, t("suggest.busy", lang))
-
-
-async def help_inside(update: Update, context: BotContext) -> None:
-    """/help works inside the conversation and keeps the step."""
-    from bot.handlers.start import help_command
-
-    await help_command(update, context)
-
-
 async def _already_or_lost(update: Update, context: BotContext) -> object:
     """A suggestion button after its draft is gone: was it just submitted? Else start again.
 
@@ -399,86 +348,3 @@ async def stale_button(update: Update, context: BotContext) -> None:
     """A suggestion button pressed outside any conversation (old message or redelivery)."""
     await ack(update)
     await _already_or_lost(update, context)
-
-
-def _filters() -> dict[str, Any]:
-    image_doc = filters.Document.IMAGE
-    return {
-        "text": (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | image_doc,
-        "doc": filters.Document.ALL & ~image_doc,
-        "other": filters.ALL & ~filters.COMMAND,
-    }
-
-
-def build(conversation_timeout: float) -> ConversationHandler:  # type: ignore[type-arg]
-    """All the conversation wiring in one place."""
-    f = _filters()
-    typed = filters.TEXT & ~filters.COMMAND
-    states: dict[object, list[Any]] = {
-        TEXT: [
-            MessageHandler(f["text"], got_text),
-            MessageHandler(f["doc"], bad_document),
-            MessageHandler(f["other"], want_text),
-        ],
-        CATEGORY: [
-            CallbackQueryHandler(got_category, pattern="^sg:c:"),
-            MessageHandler(f["other"], want_button(CATEGORY)),
-        ],
-        WORKER: [
-            CallbackQueryHandler(got_worker, pattern="^sg:w:"),
-            MessageHandler(f["other"], want_button(WORKER)),
-        ],
-        LOCATION: [
-            MessageHandler(filters.LOCATION | typed, got_location),
-            MessageHandler(f["other"], want_location),
-        ],
-        IDENTITY: [
-            CallbackQueryHandler(got_identity, pattern="^sg:(anon|named)$"),
-            MessageHandler(f["other"], want_button(IDENTITY)),
-        ],
-        PHONE: [MessageHandler(f["other"], got_phone)],
-        CONFIRM: [
-            CallbackQueryHandler(confirm, pattern="^sg:confirm$"),
-            CallbackQueryHandler(edit_menu, pattern="^sg:edit$"),
-            CallbackQueryHandler(back_to_summary, pattern="^sg:back$"),
-            CallbackQueryHandler(edit_part, pattern="^sg:e:"),
-            MessageHandler(f["other"], want_button(CONFIRM)),
-        ],
-        ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
-    }
-    fallbacks: list[Any] = [
-        CommandHandler("cancel", cancel),
-        CallbackQueryHandler(cancel, pattern="^sg:cancel$"),
-        CommandHandler("help", help_inside),
-        MessageHandler(filters.COMMAND, busy),
-        CallbackQueryHandler(resume, pattern="^sg:"),
-        CallbackQueryHandler(busy),
-    ]
-    entry = [
-        CommandHandler("suggest", begin),
-        CallbackQueryHandler(begin, pattern="^menu:suggest$"),
-    ]
-    with warnings.catch_warnings():
-        # We use per_message=False on purpose: the state belongs to the worker, not to a message.
-        warnings.filterwarnings("ignore", message="If 'per_message=False'")
-        return ConversationHandler(
-            entry_points=entry,  # type: ignore[arg-type]
-            states=states,
-            fallbacks=fallbacks,
-            name=NAME,
-            persistent=True,
-            allow_reentry=True,
-            conversation_timeout=conversation_timeout,
-        )
-
-
-async def nothing_to_cancel(update: Update, context: BotContext) -> None:
-    """/cancel outside a conversation."""
-    await send(update, context, t("suggest.nothing_to_cancel", user_lang(update, context)))
-
-
-def register(app: Application, conversation_timeout: float) -> None:  # type: ignore[type-arg]
-    """Wire the conversation, and the answers for its buttons outside it."""
-    app.add_handler(build(conversation_timeout))
-    app.add_handler(CallbackQueryHandler(stale_button, pattern="^sg:"))
-    app.add_handler(CommandHandler("cancel", nothing_to_cancel))
