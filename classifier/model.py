@@ -136,17 +136,15 @@ class Classifier:
         For one text at a time (the bot's case) scikit-learn's dispatch costs more than the
         work; the result is identical to ``self.pipeline.predict_proba`` (a test checks it).
         """
-        steps = dict(self.pipeline.steps)
-        union, clf = steps.get("features"), steps.get("clf")
-        if not isinstance(union, FeatureUnion) or union.transformer_weights or clf is None:
-            return self.pipeline.predict_proba(texts)
+        *transforms, (_, clf) = self.pipeline.steps
         x: Any = texts
-        for name, step in self.pipeline.steps:
-            if name == "features":
-                break
-            x = step.transform(x)
-        parts = [t.transform(x) for _, t in union.transformer_list if t not in ("drop", None)]
-        return clf.predict_proba(sparse.hstack(parts, format="csr"))
+        for _, step in transforms:
+            if isinstance(step, FeatureUnion) and not step.transformer_weights:
+                used = [t for _, t in step.transformer_list if t not in ("drop", None)]
+                x = sparse.hstack([t.transform(x) for t in used], format="csr")
+            else:
+                x = step.transform(x)
+        return clf.predict_proba(x)
 
     def _prediction(self, text: str, row: np.ndarray, columns: dict[str, int]) -> Prediction:
         scores = [

@@ -10,7 +10,7 @@ import contextlib
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from telegram import Message, ReplyKeyboardRemove, Update
+from telegram import CallbackQuery, Message, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
 
 from bot import categories
@@ -128,15 +128,20 @@ def classify(context: BotContext, text: str) -> dict[str, Any]:
             "category_done": guess.needs_review}  # fmt: skip
 
 
-async def got_category(update: Update, context: BotContext) -> str | None:
-    """Yes (the model's guess), or the worker's own pick from the list."""
+async def _pressed(update: Update, context: BotContext) -> tuple[CallbackQuery, str, Draft | None]:
+    """A step's button press, answered: the query, its data and the worker's draft."""
     query = update.callback_query
     assert query and query.data
     await ack(update)
-    draft = await load(update, context)
+    return query, query.data, await load(update, context)
+
+
+async def got_category(update: Update, context: BotContext) -> str | None:
+    """Yes (the model's guess), or the worker's own pick from the list."""
+    query, data, draft = await _pressed(update, context)
     if draft is None:
         return await lost(update, context)  # type: ignore[return-value]
-    choice = query.data.removeprefix("sg:c:")
+    choice = data.removeprefix("sg:c:")
     if choice == "pick":
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(ui.categories_keyboard(draft["lang"]))
@@ -164,13 +169,10 @@ async def want_text(update: Update, context: BotContext) -> None:
 
 async def got_worker(update: Update, context: BotContext) -> str | None:
     """Remember the kind of work (for this and future suggestions)."""
-    query = update.callback_query
-    assert query and query.data
-    await ack(update)
-    draft = await load(update, context)
+    _, data, draft = await _pressed(update, context)
     if draft is None:
         return await lost(update, context)  # type: ignore[return-value]
-    worker = query.data.removeprefix("sg:w:")
+    worker = data.removeprefix("sg:w:")
     if worker not in WORKER_TYPES:
         return None
     draft["worker_type"] = worker
@@ -289,13 +291,10 @@ async def back_to_summary(update: Update, context: BotContext) -> None:
 
 async def edit_part(update: Update, context: BotContext) -> str | None:
     """Go back to one step; after it, straight back to the summary."""
-    query = update.callback_query
-    assert query and query.data
-    await ack(update)
-    draft = await load(update, context)
+    query, data, draft = await _pressed(update, context)
     if draft is None:
         return await lost(update, context)  # type: ignore[return-value]
-    part = query.data.removeprefix("sg:e:")
+    part = data.removeprefix("sg:e:")
     await query.edit_message_reply_markup(None)
     draft["editing"] = True
     if part == "category":

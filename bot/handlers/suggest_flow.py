@@ -8,6 +8,7 @@ only caches the draft of a worker this process has seen.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from telegram import ReplyKeyboardRemove, Update
@@ -61,8 +62,7 @@ async def save(update: Update, context: BotContext, state: str, draft: Draft) ->
 
 async def drop(update: Update, context: BotContext) -> None:
     """Forget the draft (cancel, timeout)."""
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT_KEY, None)
+    forget_cached(context)
     chat_id, user_id = draft_key(update)
     await context.db(context.store.delete_draft, NAME, chat_id, user_id)
 
@@ -120,19 +120,25 @@ def next_state(draft: Draft) -> str:
 async def ask(update: Update, context: BotContext, state: str, draft: Draft) -> str:
     """Save the draft at `state` and show that step's question."""
     await save(update, context, state, draft)
-    lang = draft.get("lang", "zh")
-    prompts: dict[str, tuple[str, Any]] = {
-        TEXT: (t("suggest.ask_text", lang), ReplyKeyboardRemove()),
-        WORKER: (t("suggest.ask_worker", lang), ui.worker_keyboard(lang)),
-        LOCATION: (t("suggest.ask_location", lang), ui.location_keyboard(lang)),
-        IDENTITY: (t("suggest.ask_identity", lang), ui.identity_keyboard(lang)),
-        PHONE: (t("suggest.ask_phone", lang), ui.phone_keyboard(lang)),
-        CONFIRM: (ui.summary(draft, lang), ui.confirm_keyboard(lang)),
-        CATEGORY: (ui.category_question(draft, lang), ui.category_keyboard(lang)),
-    }
-    text, markup = prompts[state]
+    text, markup = _prompt(state, draft, draft.get("lang", "zh"))
     await send(update, context, text, reply_markup=markup)
     return state
+
+
+def _prompt(state: str, draft: Draft, lang: str) -> tuple[str, Any]:
+    """The question of a step and its keyboard (only that step's is built)."""
+    if state == CONFIRM:
+        return ui.summary(draft, lang), ui.confirm_keyboard(lang)
+    if state == CATEGORY:
+        return ui.category_question(draft, lang), ui.category_keyboard(lang)
+    keyboards: dict[str, Callable[[str], Any]] = {
+        TEXT: lambda _lang: ReplyKeyboardRemove(),
+        WORKER: ui.worker_keyboard,
+        LOCATION: ui.location_keyboard,
+        IDENTITY: ui.identity_keyboard,
+        PHONE: ui.phone_keyboard,
+    }
+    return t(f"suggest.ask_{state}", lang), keyboards[state](lang)
 
 
 async def advance(update: Update, context: BotContext, draft: Draft) -> str:
