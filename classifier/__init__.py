@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from classifier.model import Classifier, Prediction, save_model
     from classifier.training import TrainReport, train
 
-# Imported on first use, so that ``import classifier.text`` (the knowledge base uses it)
+# Imported on first use, so that importing the package (the bot reads its categories)
 # does not load scikit-learn.
 _EXPORTS = {
     "Category": "categories",

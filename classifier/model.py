@@ -36,8 +36,8 @@ from classifier.categories import CATEGORIES_FILE, Category, load_categories
 from classifier.dataset import file_sha256
 from classifier.errors import DataError, ModelError, ModelVersionWarning
 from classifier.features import WordTokenizer, describe_params
-from classifier.text import normalize
 from classifier.training import TrainReport
+from textnorm import normalize
 
 FORMAT = 1
 PIPELINE_FILE = "pipeline.joblib"

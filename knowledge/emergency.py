@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from classifier.text import normalize
+from textnorm import normalize
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from classifier.text import Segmenter
 from knowledge.retrieval import RetrievalParams, Retriever, Synonyms
+from textnorm import Segmenter
 
 AnswerKind = Literal["direct", "choices", "unknown"]
 DEFAULT_PARAMS = RetrievalParams()

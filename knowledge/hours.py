@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from classifier.text import normalize
+from textnorm import normalize
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 _ALWAYS = {"24h", "24小时", "全天", "24/7", "00:00-24:00"}

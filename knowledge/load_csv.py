@@ -8,7 +8,6 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
-from classifier.text import normalize
 from knowledge.geo import gcj02_to_wgs84, out_of_china
 from knowledge.hours import HoursError, OpeningHours
 from knowledge.load_yaml import ID_PATTERN, ID_RULE
@@ -16,6 +15,7 @@ from knowledge.problems import Problems
 from knowledge.stations import Station
 from knowledge.vocab import SERVICES, service_key, station_type_key
 from knowledge.yamlio import decode
+from textnorm import normalize
 
 COLUMNS = (
     "id",

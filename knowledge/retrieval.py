@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize as l2_rows
 
-from classifier.text import Segmenter, normalize
+from textnorm import Segmenter, normalize
 
 _DIGITS = re.compile(r"\d+")
 

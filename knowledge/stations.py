@@ -10,9 +10,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from classifier.text import normalize
 from knowledge.geo import EARTH_RADIUS_M, chord_to_m, haversine_m, m_to_chord, unit_vectors
 from knowledge.hours import OpeningHours
+from textnorm import normalize
 
 Bounds = tuple[float, float, float, float]
 CITY_MARGIN_M = 15_000.0  # how far past the outermost stations still counts as "in the city"

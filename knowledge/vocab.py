@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from classifier.text import normalize
+from textnorm import normalize
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from classifier.dataset import (
 )
 from classifier.errors import DataError
 from classifier.features import WordTokenizer, normalize_texts
-from classifier.text import Segmenter, normalize, read_userdict
+from textnorm import Segmenter, normalize, read_userdict
 
 DOMAIN = Path(__file__).resolve().parents[2] / "shared" / "DOMAIN.md"
 EXPECTED_IDS = [

@@ -25,8 +25,8 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.standin import Limits, StandIn
-from bot.standin.faults import ApiError, parse_html
+from standin import Limits, StandIn
+from standin.faults import ApiError, parse_html
 
 TOKEN = "123456:TEST-token"
 Context = ContextTypes.DEFAULT_TYPE

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import partialmethod
 from typing import Any
 
-from bot.standin.faults import (
+from standin.faults import (
     NOT_MODIFIED,
     ApiError,
     Stats,
@@ -20,9 +20,17 @@ from bot.standin.faults import (
     check_markup,
     check_text,
 )
-from bot.standin.user import BotMessage, CallbackAnswer, StoredFile, Upload
+from standin.messages import BotMessage, CallbackAnswer, StoredFile, Upload
 
 logger = logging.getLogger(__name__)
+
+# The actions Telegram's Bot API server accepts in sendChatAction (case-insensitive).
+CHAT_ACTIONS = frozenset((
+    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+    "upload_document", "choose_sticker", "find_location", "record_video_note",
+    "upload_video_note", "record_audio", "upload_audio", "pick_up_location", "cancel",
+))  # fmt: skip
+NO_MESSAGE_ID = "Bad Request: message identifier is not specified"
 
 BOT_ID = 7000000001
 BOT_INFO: dict[str, Any] = {
@@ -303,9 +311,9 @@ class State:
         raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
 
     def api_sendmessage(self, params: Params) -> dict[str, Any]:
-        """sendMessage."""
-        chat = self._chat(params)
+        """sendMessage (Telegram checks the text before the chat)."""
         text, entities = check_text(params.get("text"), params.get("parse_mode"), 4096)
+        chat = self._chat(params)
         fields: dict[str, Any] = {"text": text}
         if entities or params.get("entities"):
             fields["entities"] = entities or params["entities"]
@@ -349,8 +357,11 @@ class State:
         """The bot message an edit refers to."""
         if params.get("inline_message_id"):
             raise ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
+        mid = _message_id(params)
+        if not mid and params.get("chat_id") in (None, ""):  # neither message nor inline id
+            raise ApiError(400, NO_MESSAGE_ID)
         chat = self._chat(params)
-        msg = chat.messages.get(int(params.get("message_id") or 0))
+        msg = chat.messages.get(mid)
         if msg is None or msg["message_id"] in chat.deleted:
             raise ApiError(400, "Bad Request: message to edit not found")
         if msg["from"]["id"] != BOT_ID:
@@ -359,17 +370,21 @@ class State:
 
     def _edit(self, method: str, params: Params, key: str | None) -> dict[str, Any]:
         """Edit the text (key "text"), caption or only the inline keyboard (key None)."""
-        chat, old = self._editable(params)
         markup = check_markup(params.get("reply_markup"))
+        ekey = "entities" if key == "text" else "caption_entities"
+        fields: dict[str, Any] = {}
+        if key is not None:  # Telegram parses the new text before it looks up the message
+            limit, mode = (4096 if key == "text" else 1024), params.get("parse_mode")
+            fields[key], entities = check_text(params.get(key), mode, limit, key)
+            if entities:
+                fields[ekey] = entities
+        chat, old = self._editable(params)
         new = {k: v for k, v in old.items() if k != "reply_markup"}
         if key is not None:
             if key not in old and (key == "text" or "text" in old):
                 raise ApiError(400, f"Bad Request: there is no {key} in the message to edit")
-            limit, ekey = (4096, "entities") if key == "text" else (1024, "caption_entities")
-            new[key], entities = check_text(params.get(key), params.get("parse_mode"), limit, key)
             new.pop(ekey, None)
-            if entities:
-                new[ekey] = entities
+            new.update(fields)
         if markup and "inline_keyboard" in markup:
             new["reply_markup"] = {"inline_keyboard": markup["inline_keyboard"]}
         if new == old:  # an omitted reply_markup removes the inline keyboard, as on Telegram
@@ -391,8 +406,12 @@ class State:
 
     def api_deletemessage(self, params: Params) -> bool:
         """deleteMessage (the message stays in history, marked in chat.deleted)."""
+        if params.get("chat_id") in (None, ""):
+            raise ApiError(400, "Bad Request: chat identifier is not specified")
+        mid = _message_id(params)
+        if not mid:
+            raise ApiError(400, NO_MESSAGE_ID)
         chat = self._chat(params, sending=False)
-        mid = int(params.get("message_id") or 0)
         if mid not in chat.messages or mid in chat.deleted:
             raise ApiError(400, "Bad Request: message to delete not found")
         chat.deleted.add(mid)
@@ -415,21 +434,22 @@ class State:
         return True
 
     def api_sendchataction(self, params: Params) -> bool:
-        """sendChatAction."""
+        """sendChatAction (Telegram checks the action before the chat)."""
+        if str(params.get("action") or "").lower() not in CHAT_ACTIONS:
+            raise ApiError(400, "Bad Request: wrong parameter action in request")
         self._chat(params)
         return True
 
     def api_getfile(self, params: Params) -> dict[str, Any]:
         """getFile: a file_path to download from /file/bot<token>/<file_path>."""
-        f = self.files.get(str(params.get("file_id", "")))
+        file_id = params.get("file_id")
+        if file_id is None or file_id == "":
+            raise ApiError(400, "Bad Request: file_id not specified")
+        f = self.files.get(str(file_id))
         if f is None:
             raise ApiError(400, "Bad Request: invalid file_id")
         return {"file_id": f.file_id, "file_unique_id": f.file_unique_id, "file_size": f.size,
                 "file_path": f.file_path}  # fmt: skip
-
-
-def _now() -> int:
-    return int(time.time())
 
     def api_getchat(self, params: Params) -> dict[str, Any]:
         """getChat (a ChatFullInfo dict)."""
@@ -438,3 +458,16 @@ def _now() -> int:
         gifts.update(premium_subscription=True, gifts_from_channels=True)
         return {**chat.info, "accent_color_id": 0, "max_reaction_count": 11,
                 "accepted_gift_types": gifts}  # fmt: skip
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def _message_id(params: Params) -> int:
+    """The message_id parameter; 0 when missing or not a positive number, as on Telegram."""
+    try:
+        mid = int(params.get("message_id") or 0)
+    except (TypeError, ValueError):
+        return 0
+    return max(mid, 0)

@@ -14,9 +14,10 @@ from urllib.parse import unquote, unquote_plus
 import aiohttp
 from aiohttp import web
 
-from bot.standin.faults import SEND_METHODS, ApiError, Fault, Faults, Limits, Stats
-from bot.standin.state import BOT_INFO, Params, State
-from bot.standin.user import BotMessage, FakeGroup, FakeUser, StoredFile, Upload
+from standin.faults import SEND_METHODS, ApiError, Fault, Faults, Limits, Stats
+from standin.messages import BotMessage, StoredFile, Upload
+from standin.state import BOT_INFO, Params, State
+from standin.user import FakeGroup, FakeUser
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_TOKEN = "123456:STANDIN-token"
@@ -51,9 +52,27 @@ def _error(code: int, description: str, retry_after: int | None = None) -> web.R
 
 
 def _scope_key(params: Params) -> str:
-    """Commands are kept per scope and language, like Telegram."""
-    scope = params.get("scope") or {}
+    """Commands are kept per scope and language, like Telegram; no scope is the default scope."""
+    scope = params.get("scope") or {"type": "default"}
     return f"{scope.get('type')}:{scope.get('chat_id')}:{params.get('language_code', '')}"
+
+
+def _bot_commands(raw: Any) -> list[dict[str, str]]:
+    """The BotCommand list Telegram stores: command and description only, both required."""
+    if raw is None or raw == "":
+        return []
+    if not isinstance(raw, list):
+        raise ApiError(400, "Bad Request: expected an Array of BotCommand")
+    unparsable = "Bad Request: can't parse BotCommand: "
+    commands = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise ApiError(400, unparsable + "expected an Object")
+        for key in ("command", "description"):
+            if key not in item:
+                raise ApiError(400, unparsable + f'Can\'t find field "{key}"')
+        commands.append({key: str(item[key]) for key in ("command", "description")})
+    return commands
 
 
 def _decode(key: str, value: Any) -> Any:
@@ -243,10 +262,15 @@ class StandIn:
 
     # HTTP ---------------------------------------------------------------------------------------
 
-    def _token_ok(self, token: str) -> bool:
-        if self.tokens is not None:
-            return token in self.tokens
-        return _TOKEN.fullmatch(token) is not None
+    def _token_error(self, token: str) -> web.Response | None:
+        """Telegram's answer to a token it does not accept, or None for a good token."""
+        if self.tokens is not None and token in self.tokens:
+            return None
+        if _TOKEN.fullmatch(token) is None:  # api.telegram.org: a malformed token is Not Found
+            return _error(404, "Not Found")
+        if self.tokens is not None:  # well-formed but not a bot's token
+            return _error(401, "Unauthorized")
+        return None
 
     async def _dispatch(self, request: web.BaseRequest) -> web.StreamResponse:
         """Route /bot<token>/<method> and /file/bot<token>/<file_path>."""
@@ -255,13 +279,15 @@ class StandIn:
             path = unquote(path)
         if path.startswith("/bot"):
             token, _, method = path[4:].partition("/")
-            if not self._token_ok(token):
-                return _error(401, "Unauthorized")
+            rejected = self._token_error(token)
+            if rejected is not None:
+                return rejected
             return await self._handle(request, method.lower(), await _read_params(request, query))
         if path.startswith("/file/bot"):
             token, _, file_path = path[9:].partition("/")
-            if not self._token_ok(token):
-                return _error(401, "Unauthorized")
+            rejected = self._token_error(token)
+            if rejected is not None:
+                return rejected
             f = self.state.files_by_path.get(file_path)
             if f is not None:
                 ctype = f.mime_type or "application/octet-stream"
@@ -326,7 +352,7 @@ class StandIn:
         return BOT_INFO
 
     async def _api_setmycommands(self, params: Params, request: web.BaseRequest) -> bool:
-        self.commands[_scope_key(params)] = list(params.get("commands") or [])
+        self.commands[_scope_key(params)] = _bot_commands(params.get("commands"))
         return True
 
     async def _api_getmycommands(self, params: Params, request: web.BaseRequest) -> list[Any]:

@@ -1,4 +1,4 @@
-"""`python -m bot.standin`: run the Bot API stand-in on its own, optionally chatting from stdin."""
+"""`python -m standin`: run the Bot API stand-in on its own, optionally chatting from stdin."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ import asyncio
 import contextlib
 import sys
 
-from bot.standin.server import StandIn
-from bot.standin.user import BotMessage, FakeUser
+from standin.server import StandIn
+from standin.user import BotMessage, FakeUser
 
 CHAT_HELP = "type text to send it; !press TEXT, !loc LAT LON, !contact PHONE; Ctrl-D quits"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command line options."""
-    parser = argparse.ArgumentParser(prog="python -m bot.standin", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m standin", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8081, help="port (0 picks a free one)")
     parser.add_argument("--token", help="accept only this bot token (default: any 123:abc token)")

@@ -204,6 +204,9 @@ def check_caption(params: dict[str, Any]) -> dict[str, Any]:
 
 def check_location(params: dict[str, Any]) -> dict[str, Any]:
     """A Location dict from latitude/longitude parameters."""
+    for key in ("latitude", "longitude"):
+        if params.get(key) is None or str(params[key]).strip() == "":
+            raise ApiError(400, f"Bad Request: {key} is empty")
     try:
         lat, lon = float(params["latitude"]), float(params["longitude"])
     except (KeyError, TypeError, ValueError):

@@ -1,4 +1,7 @@
-"""Text normalisation and word segmentation shared by the classifier and the knowledge base."""
+"""Text normalisation and word segmentation shared by the classifier and the knowledge base.
+
+No Telegram, no database: plain functions over strings, and a jieba (or rjieba) segmenter.
+"""
 
 from __future__ import annotations
 

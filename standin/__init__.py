@@ -1,8 +1,9 @@
 """A local stand-in for the Telegram Bot API, for tests, the terminal demo and benchmarks."""
 
-from bot.standin.faults import ApiError, Fault, Faults, Limits, Stats
-from bot.standin.server import StandIn
-from bot.standin.user import BotMessage, CallbackAnswer, FakeGroup, FakeUser, Press, StoredFile
+from standin.faults import ApiError, Fault, Faults, Limits, Stats
+from standin.messages import BotMessage, CallbackAnswer, StoredFile
+from standin.server import StandIn
+from standin.user import FakeGroup, FakeUser, Press
 
 __all__ = [
     "ApiError",

@@ -1,1 +1,0 @@
-"""Telegram handlers, one module per feature; `bot.app` wires them."""
