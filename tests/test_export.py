@@ -26,7 +26,7 @@ from bot.export import (
 )
 from bot.export import xlsx as xlsx_module
 from bot.export.mask import find_numbers, mask_words, own_words
-from bot.storage import Store
+from bot.storage import Database, suggestions, users
 from bot.storage.models import Suggestion
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -111,12 +111,12 @@ def test_find_numbers_names_each_kind() -> None:
 _codes = iter(range(1, 10**6))
 
 
-def add(store: Store, **fields: Any) -> str:
+def add(db: Database, **fields: Any) -> str:
     """Insert one suggestion straight through the model; returns its code."""
     code = fields.pop("code", None) or f"NX-20261128-{next(_codes):04d}"
     user_id = fields.get("user_id")
-    if user_id is not None and store.get_user(user_id) is None:
-        store.touch_user(user_id, "zh", fields.pop("display_name", "显示名"), None)
+    if user_id is not None and db.run_sync(users.get, user_id) is None:
+        db.run_sync(users.touch, user_id, "zh", fields.pop("display_name", "显示名"), None)
     fields.pop("display_name", None)
     values: dict[str, Any] = {
         "text": "小区不让电动车进",
@@ -125,7 +125,7 @@ def add(store: Store, **fields: Any) -> str:
         "created_at": datetime(2026, 11, 28, 2, 0),
         "worker_type": "rider",
     }
-    with store.session() as s:
+    with db.session() as s:
         s.add(Suggestion(code=code, **(values | fields)))
     return code
 
@@ -135,10 +135,10 @@ def options(fmt: str = "xlsx", **kwargs: Any) -> ExportOptions:
 
 
 def export(
-    store: Store, tmp_path: Path, fmt: str = "xlsx", filt: ExportFilter | None = None, **kw: Any
+    db: Database, tmp_path: Path, fmt: str = "xlsx", filt: ExportFilter | None = None, **kw: Any
 ) -> tuple[Path, ExportResult]:
     out = tmp_path / f"out.{fmt}"
-    result = export_suggestions(store.engine, filt or ExportFilter(), options(fmt, **kw), out)
+    result = export_suggestions(db.engine, filt or ExportFilter(), options(fmt, **kw), out)
     return out, result
 
 
@@ -190,16 +190,16 @@ def summary_table(ws: Worksheet, header: str) -> dict[str, int]:
 
 
 def test_export_xlsx_has_summary_chart_and_a_sheet_per_category(
-    store: Store, tmp_path: Path
+    db: Database, tmp_path: Path
 ) -> None:
-    add(store, category="labor_rights", status="answered", answer="已转交",
+    add(db, category="labor_rights", status="answered", answer="已转交",
         answered_at=datetime(2026, 11, 29, 1, 0), predicted_category="labor_rights",
         confidence=0.91, text="站长罚款太狠，" * 30)  # fmt: skip
-    add(store, category="labor_rights", status="submitted", place="兴隆台区万达广场")
-    add(store, category="care_services", status="received", latitude=41.12, longitude=122.07)
-    add(store, category=None, status="received", worker_type=None)
+    add(db, category="labor_rights", status="submitted", place="兴隆台区万达广场")
+    add(db, category="care_services", status="received", latitude=41.12, longitude=122.07)
+    add(db, category=None, status="received", worker_type=None)
 
-    out, result = export(store, tmp_path)
+    out, result = export(db, tmp_path)
 
     assert result.rows == 4
     assert result.by_category == {"劳动权益保障": 2, "关爱服务": 1, "其他": 0, "待人工分类": 1}
@@ -231,8 +231,8 @@ def test_export_xlsx_has_summary_chart_and_a_sheet_per_category(
     assert 17 <= (column_width(labor, 1) or 0) <= 20  # 编号 fits NX-20261128-0001
 
 
-def test_export_xlsx_with_no_rows_has_only_the_summary(store: Store, tmp_path: Path) -> None:
-    out, result = export(store, tmp_path)
+def test_export_xlsx_with_no_rows_has_only_the_summary(db: Database, tmp_path: Path) -> None:
+    out, result = export(db, tmp_path)
 
     assert result.rows == 0
     book = openpyxl.load_workbook(out)
@@ -240,24 +240,24 @@ def test_export_xlsx_with_no_rows_has_only_the_summary(store: Store, tmp_path: P
     assert set(summary_table(book["汇总"], "类别").values()) == {0}
 
 
-def test_export_xlsx_sheet_names_are_valid_and_unique(store: Store, tmp_path: Path) -> None:
+def test_export_xlsx_sheet_names_are_valid_and_unique(db: Database, tmp_path: Path) -> None:
     names = {"a": "劳动/权益:保障?", "b": "很" * 40, "c": "汇总", "d": "很" * 40 + "!"}
     for category in names:
-        add(store, category=category)
+        add(db, category=category)
     opts = ExportOptions("xlsx", TZ, names)
-    export_suggestions(store.engine, ExportFilter(), opts, tmp_path / "x.xlsx")
+    export_suggestions(db.engine, ExportFilter(), opts, tmp_path / "x.xlsx")
 
     sheets = openpyxl.load_workbook(tmp_path / "x.xlsx").sheetnames
     assert sheets == ["汇总", "劳动_权益_保障_", "很" * 31, "汇总 (2)", "很" * 27 + " (2)"]
 
 
 def test_export_xlsx_continues_a_full_category_on_a_new_sheet(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(xlsx_module, "MAX_ROWS", 3)  # header + 2 rows per sheet
-    codes = [add(store, created_at=datetime(2026, 11, 28, 2, minute)) for minute in range(5)]
+    codes = [add(db, created_at=datetime(2026, 11, 28, 2, minute)) for minute in range(5)]
 
-    out, result = export(store, tmp_path)
+    out, result = export(db, tmp_path)
 
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["汇总", "劳动权益保障", "劳动权益保障 (2)", "劳动权益保障 (3)"]
@@ -266,7 +266,7 @@ def test_export_xlsx_continues_a_full_category_on_a_new_sheet(
     assert result.by_category["劳动权益保障"] == 5
 
 
-def test_export_streams_more_rows_than_one_batch(store: Store, tmp_path: Path) -> None:
+def test_export_streams_more_rows_than_one_batch(db: Database, tmp_path: Path) -> None:
     rows = [
         {"code": f"NX-20261127-{i:04d}", "text": f"第{i}条", "category": "other",
          "status": "submitted", "created_at": datetime(2026, 11, 27, 0, 0, i % 60),
@@ -274,11 +274,11 @@ def test_export_streams_more_rows_than_one_batch(store: Store, tmp_path: Path) -
          "followed_up": False, "updated_at": datetime(2026, 11, 27)}
         for i in range(4500)
     ]  # fmt: skip
-    with store.engine.begin() as conn:
+    with db.engine.begin() as conn:
         conn.execute(Suggestion.__table__.insert(), rows)
 
-    out, result = export(store, tmp_path, "csv")
-    xlsx_out, xlsx_result = export(store, tmp_path, "xlsx")
+    out, result = export(db, tmp_path, "csv")
+    xlsx_out, xlsx_result = export(db, tmp_path, "xlsx")
 
     assert result.rows == xlsx_result.rows == 4500
     codes = [row["编号"] for row in csv_rows(out)]
@@ -289,11 +289,11 @@ def test_export_streams_more_rows_than_one_batch(store: Store, tmp_path: Path) -
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def test_export_csv_is_utf8_with_bom_and_crlf(store: Store, tmp_path: Path) -> None:
-    code = add(store, text="第一行\n第二行", category="care_services", confidence=0.5,
+def test_export_csv_is_utf8_with_bom_and_crlf(db: Database, tmp_path: Path) -> None:
+    code = add(db, text="第一行\n第二行", category="care_services", confidence=0.5,
                predicted_category="other", created_at=datetime(2026, 11, 27, 16, 30))  # fmt: skip
 
-    out, result = export(store, tmp_path, "csv")
+    out, result = export(db, tmp_path, "csv")
 
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
@@ -308,26 +308,26 @@ def test_export_csv_is_utf8_with_bom_and_crlf(store: Store, tmp_path: Path) -> N
     assert result.rows == 1
 
 
-def test_export_to_a_binary_stream_leaves_it_open(store: Store) -> None:
-    add(store)
+def test_export_to_a_binary_stream_leaves_it_open(db: Database) -> None:
+    add(db)
     for fmt in ("csv", "xlsx"):
         stream = io.BytesIO()
-        export_suggestions(store.engine, ExportFilter(), options(fmt), stream)
+        export_suggestions(db.engine, ExportFilter(), options(fmt), stream)
         assert not stream.closed and stream.getvalue()
     assert openpyxl.load_workbook(stream).sheetnames == ["汇总", "劳动权益保障"]
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_export_to_a_missing_folder_fails_and_leaves_no_temporary_files(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
-    add(store)
+    add(db)
     (tmp_path / "tmp").mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     out = tmp_path / "missing" / f"out.{fmt}"
 
     with pytest.raises(FileNotFoundError):
-        export_suggestions(store.engine, ExportFilter(), options(fmt), out)
+        export_suggestions(db.engine, ExportFilter(), options(fmt), out)
 
     assert list((tmp_path / "tmp").iterdir()) == []
 
@@ -336,13 +336,13 @@ def test_export_to_a_missing_folder_fails_and_leaves_no_temporary_files(
 
 
 @pytest.fixture
-def around_midnight(store: Store) -> dict[str, str]:
+def around_midnight(db: Database) -> dict[str, str]:
     """Suggestions either side of local midnights (Asia/Shanghai is UTC+8)."""
     return {
-        "27 late": add(store, created_at=datetime(2026, 11, 27, 15, 59, 59)),  # 27th 23:59:59
-        "28 start": add(store, created_at=datetime(2026, 11, 27, 16, 0), status="answered"),
-        "28 end": add(store, created_at=datetime(2026, 11, 28, 15, 59), category="care_services"),
-        "29 start": add(store, created_at=datetime(2026, 11, 28, 16, 0), category=None),
+        "27 late": add(db, created_at=datetime(2026, 11, 27, 15, 59, 59)),  # 27th 23:59:59
+        "28 start": add(db, created_at=datetime(2026, 11, 27, 16, 0), status="answered"),
+        "28 end": add(db, created_at=datetime(2026, 11, 28, 15, 59), category="care_services"),
+        "29 start": add(db, created_at=datetime(2026, 11, 28, 16, 0), category=None),
     }
 
 
@@ -361,10 +361,10 @@ def around_midnight(store: Store) -> dict[str, str]:
 )
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_filters_select_exactly(
-    store: Store, tmp_path: Path, around_midnight: dict[str, str], filt: ExportFilter,
+    db: Database, tmp_path: Path, around_midnight: dict[str, str], filt: ExportFilter,
     expected: list[str], fmt: str,
 ) -> None:  # fmt: skip
-    out, result = export(store, tmp_path, fmt, filt)
+    out, result = export(db, tmp_path, fmt, filt)
 
     if fmt == "csv":
         codes = [row["编号"] for row in csv_rows(out)]
@@ -376,9 +376,9 @@ def test_export_filters_select_exactly(
 
 
 def test_export_filtered_by_category_has_only_that_sheet(
-    store: Store, tmp_path: Path, around_midnight: dict[str, str]
+    db: Database, tmp_path: Path, around_midnight: dict[str, str]
 ) -> None:
-    out, result = export(store, tmp_path, filt=ExportFilter(category="other"))
+    out, result = export(db, tmp_path, filt=ExportFilter(category="other"))
 
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["汇总", "其他"]
@@ -398,10 +398,10 @@ def test_export_filtered_by_category_has_only_that_sheet(
     ],
 )  # fmt: skip
 def test_export_rejects_bad_filters(
-    store: Store, tmp_path: Path, filt: ExportFilter, fmt: str, message: str
+    db: Database, tmp_path: Path, filt: ExportFilter, fmt: str, message: str
 ) -> None:
     with pytest.raises(ExportError) as error:
-        export(store, tmp_path, fmt, filt)
+        export(db, tmp_path, fmt, filt)
     assert str(error.value).startswith(message)
 
 
@@ -420,12 +420,12 @@ SECRETS_IN_TEXT = "我叫王小明，电话13912345678，身份证21110219900101
 
 
 @pytest.fixture
-def people(store: Store) -> dict[str, str]:
+def people(db: Database) -> dict[str, str]:
     """A named and an anonymous suggestion, both with personal numbers in the text."""
-    named = add(store, user_id=777000111, display_name="Wang Xiaoming", anonymous=False,
+    named = add(db, user_id=777000111, display_name="Wang Xiaoming", anonymous=False,
                 contact_name="王小明", contact_phone="+8613800138000", text=SECRETS_IN_TEXT,
                 answer="已联系您13912345678")  # fmt: skip
-    anonymous = add(store, user_id=777000222, display_name="Li Hua", anonymous=True,
+    anonymous = add(db, user_id=777000222, display_name="Li Hua", anonymous=True,
                     text="电话 139 8888 7777，车牌辽L54321，我是Li Hua",
                     place="家住0427-2812345附近")  # fmt: skip
     return {"named": named, "anonymous": anonymous}
@@ -439,9 +439,9 @@ SECRETS = [
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_export_without_identity_has_no_personal_data_anywhere(
-    store: Store, tmp_path: Path, people: dict[str, str], fmt: str
+    db: Database, tmp_path: Path, people: dict[str, str], fmt: str
 ) -> None:
-    out, _ = export(store, tmp_path, fmt)
+    out, _ = export(db, tmp_path, fmt)
 
     cells = list(all_cells(out))
     leaks = [(secret, cell) for cell in cells for secret in SECRETS if secret in cell]
@@ -452,9 +452,9 @@ def test_export_without_identity_has_no_personal_data_anywhere(
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_export_with_identity_shows_it_for_named_suggestions_only(
-    store: Store, tmp_path: Path, people: dict[str, str], fmt: str
+    db: Database, tmp_path: Path, people: dict[str, str], fmt: str
 ) -> None:
-    out, _ = export(store, tmp_path, fmt, with_identity=True)
+    out, _ = export(db, tmp_path, fmt, with_identity=True)
 
     if fmt == "csv":
         rows = {row["编号"]: row for row in csv_rows(out)}
@@ -471,23 +471,24 @@ def test_export_with_identity_shows_it_for_named_suggestions_only(
     assert "777000222" not in list(all_cells(out))
 
 
-def test_export_identity_falls_back_to_the_telegram_name(store: Store, tmp_path: Path) -> None:
-    add(store, user_id=5, display_name="Zhang San", anonymous=False, contact_name=None)
+def test_export_identity_falls_back_to_the_telegram_name(db: Database, tmp_path: Path) -> None:
+    add(db, user_id=5, display_name="Zhang San", anonymous=False, contact_name=None)
 
-    out, _ = export(store, tmp_path, "csv", with_identity=True)
+    out, _ = export(db, tmp_path, "csv", with_identity=True)
 
     assert csv_rows(out)[0]["姓名"] == "Zhang San"
 
 
-def test_export_of_a_submitted_suggestion_through_the_store(store: Store, tmp_path: Path) -> None:
-    store.touch_user(42, "zh", "骑手小李", None)
+def test_export_of_a_suggestion_submitted_as_the_bot_does(db: Database, tmp_path: Path) -> None:
+    db.run_sync(users.touch, 42, "zh", "骑手小李", None)
     fields = {"text": "我的手机13800138000", "anonymous": False, "contact_name": "李四",
               "contact_phone": "13800138000", "category": "labor_rights",
               "place": "盘锦站"}  # fmt: skip
-    view, _ = store.submit(user_id=42, chat_id=42, update_id=1, local_day=date(2026, 11, 28),
-                           fields=fields, announce_to=None, draft_name="suggest")  # fmt: skip
+    view, _ = db.run_sync(suggestions.submit, user_id=42, chat_id=42, update_id=1,
+                          local_day=date(2026, 11, 28), fields=fields, announce_to=None,
+                          draft_name="suggest")  # fmt: skip
 
-    out, result = export(store, tmp_path, "csv")
+    out, result = export(db, tmp_path, "csv")
 
     assert result.rows == 1
     assert csv_rows(out)[0]["编号"] == view.code
@@ -499,11 +500,11 @@ FORMULAS = ["=1+1", "+86 12", "-2+3", "@SUM(A1)", "\t=cmd", "\r=cmd", '=HYPERLIN
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
-def test_export_formula_looking_text_stays_text(store: Store, tmp_path: Path, fmt: str) -> None:
+def test_export_formula_looking_text_stays_text(db: Database, tmp_path: Path, fmt: str) -> None:
     for minute, text in enumerate(FORMULAS):
-        add(store, text=text, answer=text, place=text, created_at=datetime(2026, 11, 28, 2, minute))
+        add(db, text=text, answer=text, place=text, created_at=datetime(2026, 11, 28, 2, minute))
 
-    out, _ = export(store, tmp_path, fmt)
+    out, _ = export(db, tmp_path, fmt)
 
     if fmt == "csv":
         rows = csv_rows(out)

@@ -9,25 +9,26 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot.storage import Store
+from bot.storage import Database, suggestions, training, users
 
 CLI = [sys.executable, "-c", "from bot.cli import main; main()"]
 
 
 def test_train_include_reviewed_reads_staff_corrections(
-    store: Store, database_url: str, tmp_path: Path
+    db: Database, database_url: str, tmp_path: Path
 ) -> None:
-    store.touch_user(7, "zh", "小王", None)
+    db.run_sync(users.touch, 7, "zh", "小王", None)
     texts = ["单位不给交公积金，租房太贵", "孩子上学要积分，外地的进不了公办学校",
              "老家父母看病报销难，异地就医太麻烦"]  # fmt: skip
     for i, text in enumerate(texts):
-        view, _ = store.submit(
+        view, _ = db.run_sync(
+            suggestions.submit,
             user_id=7, chat_id=7, update_id=100 + i, local_day=date(2026, 11, 28),
             fields={"text": text}, announce_to=None, draft_name="suggest",
         )  # fmt: skip
-        store.recategorize(view.id, "family_life", actor=9001)
-    store.recategorize(view.id, "social_insurance", actor=9001)  # corrected again: newest wins
-    assert sorted(store.reviewed_examples()) == sorted(
+        db.run_sync(suggestions.recategorize, view.id, "family_life", 9001)
+    db.run_sync(suggestions.recategorize, view.id, "social_insurance", 9001)  # newest wins
+    assert sorted(db.run_sync(training.reviewed_examples)) == sorted(
         [(texts[0], "family_life"), (texts[1], "family_life"), (texts[2], "social_insurance")]
     )
     model = tmp_path / "model"

@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import Engine
-
 from bot.export.csvfile import write_csv
 from bot.export.mask import mask_text
 from bot.export.query import (
@@ -32,6 +30,7 @@ from bot.export.query import (
     validate,
 )
 from bot.export.xlsx import write_xlsx
+from bot.storage.export import Source
 
 __all__ = [
     "UNCLASSIFIED",
@@ -46,22 +45,24 @@ __all__ = [
 
 
 def export_suggestions(
-    engine: Engine, filt: ExportFilter, options: ExportOptions, out: BinaryIO | Path
+    source: Source, filt: ExportFilter, options: ExportOptions, out: BinaryIO | Path
 ) -> ExportResult:
     """Write the suggestions `filt` selects to `out` (a path, or a binary stream left open).
 
-    Raises ExportError for an unknown format, status or category, or since > until.
+    `source`: the sync engine (`store.engine`) or a `bot.storage.Database`; the rows are
+    read in the calling thread. Raises ExportError for an unknown format, status or
+    category, or since > until.
     """
     validate(filt, options)
-    records = iter_records(engine, filt, options)
+    records = iter_records(source, filt, options)
     if options.format == "csv":
         return write_csv(records, filt, options, out)
-    return write_xlsx(records, _sheet_order(engine, filt, options), filt, options, out)
+    return write_xlsx(records, _sheet_order(source, filt, options), filt, options, out)
 
 
-def _sheet_order(engine: Engine, filt: ExportFilter, options: ExportOptions) -> list[str]:
+def _sheet_order(source: Source, filt: ExportFilter, options: ExportOptions) -> list[str]:
     """Category sheets to create up front: the known categories that have rows, in order."""
-    counts = category_counts(engine, filt, options)
+    counts = category_counts(source, filt, options)
     known = summary_categories(filt, options)
     present = [name for name in known if counts.get(name) or filt.category is not None]
     return present + [name for name in counts if name not in known]

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from math import isfinite
-from typing import Any, Literal, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import Engine, Select, func, select
-
+from bot.catalog import label
+from bot.domain import Status, WorkerType
 from bot.export.mask import own_words, scrub
-from bot.i18n import STATUS, WORKER_TYPES
-from bot.storage.models import Suggestion, User
+from bot.storage import export as stored
+from bot.storage.export import Source
 
 UNCLASSIFIED = "待人工分类"
-STATUS_NAMES = {key: zh for key, (zh, _en) in STATUS.items()}
-BATCH = 2000  # rows fetched from the database at a time
+STATUS_NAMES = {status.value: label("status", status, "zh") for status in Status}
+STATUS = tuple(status.value for status in Status)
 
 
 class ExportError(ValueError):
@@ -106,7 +107,7 @@ def worker_name(worker_type: str | None) -> str | None:
     """The Chinese worker type without its emoji."""
     if worker_type is None:
         return None
-    name = WORKER_TYPES[worker_type][0] if worker_type in WORKER_TYPES else worker_type
+    name = label("worker_type", worker_type, "zh")
     return name.split(" ", 1)[1] if " " in name and not name[0].isalnum() else name
 
 
@@ -128,53 +129,32 @@ def _utc_midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
 
 
-_Query = TypeVar("_Query", bound=Select)
+def _sql_filter(filt: ExportFilter, tz: tzinfo) -> dict[str, Any]:
+    """The filter as the storage query takes it: local dates become naive-UTC bounds."""
+    until = filt.until + timedelta(days=1) if filt.until is not None else None
+    return {
+        "since": _utc_midnight(filt.since, tz) if filt.since is not None else None,
+        "until": _utc_midnight(until, tz) if until is not None else None,
+        "category": filt.category,
+        "status": filt.status,
+    }
 
 
-def _where(query: _Query, filt: ExportFilter, tz: tzinfo) -> _Query:
-    if filt.since is not None:
-        query = query.where(Suggestion.created_at >= _utc_midnight(filt.since, tz))
-    if filt.until is not None:
-        end = _utc_midnight(filt.until + timedelta(days=1), tz)
-        query = query.where(Suggestion.created_at < end)
-    if filt.category is not None:
-        query = query.where(Suggestion.category == filt.category)
-    if filt.status is not None:
-        query = query.where(Suggestion.status == filt.status)
-    return query
-
-
-def category_counts(engine: Engine, filt: ExportFilter, options: ExportOptions) -> dict[str, int]:
+def category_counts(source: Source, filt: ExportFilter, options: ExportOptions) -> dict[str, int]:
     """Chinese category name -> count of matching suggestions (a cheap GROUP BY)."""
-    query = select(Suggestion.category, func.count()).group_by(Suggestion.category)
     counts: dict[str, int] = {}
-    with engine.connect() as conn:
-        for category, count in conn.execute(_where(query, filt, options.tz)):
-            name = category_name(category, options.category_names)
-            counts[name] = counts.get(name, 0) + int(count)
+    for category, count in stored.category_counts(source, **_sql_filter(filt, options.tz)):
+        name = category_name(category, options.category_names)
+        counts[name] = counts.get(name, 0) + count
     return counts
 
 
-def _select(filt: ExportFilter, options: ExportOptions) -> Select:
-    query = select(
-        Suggestion.code, Suggestion.created_at, Suggestion.category,
-        Suggestion.predicted_category, Suggestion.confidence, Suggestion.worker_type,
-        Suggestion.place, Suggestion.latitude, Suggestion.longitude, Suggestion.text,
-        Suggestion.status, Suggestion.answer, Suggestion.answered_at,
-        # identity: shown with --with-identity, otherwise masked where the text repeats it
-        Suggestion.anonymous, Suggestion.user_id, Suggestion.contact_name,
-        Suggestion.contact_phone, User.display_name,
-    ).outerjoin(User, User.id == Suggestion.user_id)  # fmt: skip
-    query = query.order_by(Suggestion.created_at, Suggestion.id)
-    return _where(query, filt, options.tz)
-
-
-def iter_records(engine: Engine, filt: ExportFilter, options: ExportOptions) -> Iterator[Record]:
+def iter_records(source: Source, filt: ExportFilter, options: ExportOptions) -> Iterator[Record]:
     """Matching suggestions, oldest first, streamed in batches (memory stays flat)."""
     convert = _Converter(options)
-    with engine.connect() as conn:
-        result = conn.execution_options(yield_per=BATCH).execute(_select(filt, options))
-        yield from map(convert, result)
+    # closing: an export abandoned half-way gives its connection back at once
+    with closing(stored.rows(source, **_sql_filter(filt, options.tz))) as rows:
+        yield from map(convert, rows)
 
 
 class _Converter:
@@ -184,7 +164,7 @@ class _Converter:
         self.tz = options.tz
         self.names = options.category_names
         self.identity = options.with_identity
-        self.workers = {key: worker_name(key) for key in WORKER_TYPES}
+        self.workers = {key.value: worker_name(key) for key in WorkerType}
         self.offsets: dict[tuple[int, int, int, int], timedelta] = {}
 
     def local(self, moment: datetime) -> datetime:
@@ -250,7 +230,7 @@ class Tally:
         self.categories = dict.fromkeys(summary_categories(filt, options), 0)
         statuses = [filt.status] if filt.status is not None else list(STATUS)
         self.statuses = dict.fromkeys(statuses, 0)
-        self._status_ids = {zh: key for key, (zh, _en) in STATUS.items()}
+        self._status_ids = {zh: key for key, zh in STATUS_NAMES.items()}
         self.rows = 0
 
     def add(self, record: Record) -> None:

@@ -1,7 +1,25 @@
-"""Storage: SQLAlchemy models, migrations and the repository the handlers call."""
+"""Storage: the only place that speaks SQL. Models, migrations, and small repositories.
 
+Each repository module (`users`, `drafts`, `suggestions`, `outbox`, `staff`, `questions`,
+`training`, `privacy`, `export`) is a set of functions taking a sync `Session` first;
+`Database` runs them in a transaction, inline (SQLite) or on the async engine (PostgreSQL):
+
+    from bot.storage import Database, drafts
+    draft = await db.run(drafts.load, "suggest", chat_id, user_id)
+"""
+
+from bot.domain import Role, Status
+from bot.storage.database import Database, DatabaseUnavailable
 from bot.storage.db import DatabaseError, make_engine, migrate
-from bot.storage.models import Role, Status
-from bot.storage.repo import Store
+from bot.storage.suggestions import NotFound
 
-__all__ = ["DatabaseError", "Role", "Status", "Store", "make_engine", "migrate"]
+__all__ = [
+    "Database",
+    "DatabaseError",
+    "DatabaseUnavailable",
+    "NotFound",
+    "Role",
+    "Status",
+    "make_engine",
+    "migrate",
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -12,16 +13,30 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 logger = logging.getLogger(__name__)
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# PostgreSQL pools. The sync one (command line, exports) notices a dead connection before
+# use (pre-ping). The async ones, on every conversation step, skip that round trip: the
+# first call that meets a dead connection invalidates the whole pool (SQLAlchemy replaces
+# every older connection at its next checkout) and `Database.run` retries an idempotent
+# call once, so the bot still recovers by itself when the server is back.
+_PG_POOL: dict[str, Any] = {
+    "pool_pre_ping": True,
+    "pool_size": 5,
+    "max_overflow": 5,
+    "pool_timeout": 10,
+    "connect_args": {"connect_timeout": 5},
+}
+_PG_ASYNC_POOL: dict[str, Any] = {**_PG_POOL, "pool_pre_ping": False}
 
 
 class DatabaseError(Exception):
     """The database cannot be used; the message says why and what to do."""
 
 
-def normalize_url(url: str) -> URL:
+def normalize_url(url: str | URL) -> URL:
     """Use psycopg 3 for PostgreSQL URLs given without a driver."""
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
@@ -38,7 +53,7 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str | URL) -> Engine:
     """An engine for `url`; SQLite files get their folder and WAL mode."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -47,14 +62,25 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(parsed, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(
-        parsed,
-        pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=5,
-        pool_timeout=10,
-        connect_args={"connect_timeout": 5},
-    )
+    return create_engine(parsed, **_PG_POOL)
+
+
+def make_async_engine(url: str | URL, autocommit: bool = False) -> AsyncEngine:
+    """An async engine for a PostgreSQL `url` (psycopg 3's async driver). `autocommit`:
+    statements commit one by one and do not wait for the disk (see `common.autocommit`)."""
+    if not autocommit:
+        return create_async_engine(normalize_url(url), **_PG_ASYNC_POOL)
+    connect = {**_PG_ASYNC_POOL["connect_args"],
+               "options": _with_option(url, "synchronous_commit=off")}  # fmt: skip
+    pool = {**_PG_ASYNC_POOL, "connect_args": connect}
+    return create_async_engine(normalize_url(url), isolation_level="AUTOCOMMIT", **pool)
+
+
+def _with_option(url: str | URL, setting: str) -> str:
+    """libpq `options` for a connection: those of the URL (e.g. a search_path) plus one."""
+    given = make_url(url).query.get("options", "")
+    given = given if isinstance(given, str) else " ".join(given)
+    return f"{given} -c {setting}".strip()
 
 
 def _alembic_config(engine: Engine) -> Config:

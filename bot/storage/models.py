@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -22,6 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.domain import Role, Status
+
+__all__ = ["Base", "Role", "Status", "utcnow"]
+
 
 def utcnow() -> datetime:
     """Naive UTC now: the database stores naive UTC timestamps on every backend."""
@@ -30,21 +33,6 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     pass
-
-
-class Role(enum.StrEnum):
-    WORKER = "worker"
-    STAFF = "staff"
-    ADMIN = "admin"
-
-
-class Status(enum.StrEnum):
-    SUBMITTED = "submitted"  # 待受理
-    RECEIVED = "received"  # 已受理
-    IN_PROGRESS = "in_progress"  # 办理中
-    ANSWERED = "answered"  # 已答复
-    ADOPTED = "adopted"  # 已采纳
-    NOT_ADOPTED = "not_adopted"  # 未采纳
 
 
 class User(Base):

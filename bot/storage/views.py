@@ -21,6 +21,11 @@ class UserView:
 
 @dataclass(frozen=True)
 class DraftView:
+    """A conversation's step and answers, with its key (conversation name, chat, user)."""
+
+    name: str
+    chat_id: int
+    user_id: int
     state: str
     data: dict[str, Any]
     updated_at: datetime

@@ -1,0 +1,85 @@
+"""The export's SQL: matching suggestions streamed in batches, and a count per category.
+
+Filters are plain values: naive-UTC bounds (`since` inclusive, `until` exclusive), a
+category id and a status id. Exports are long reads on the sync engine, in the caller's
+thread; rows are tuple-like (SQLAlchemy rows), their fields in the order of ROW_FIELDS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from datetime import datetime
+from typing import Any, TypeAlias, TypeVar
+
+from sqlalchemy import Engine, Select, func, select
+
+from bot.storage.database import Database
+from bot.storage.models import Suggestion, User
+
+Source: TypeAlias = Engine | Database  # what an export reads from
+BATCH = 2000  # rows fetched from the database at a time
+ROW_FIELDS = (
+    "code", "created_at", "category", "predicted_category", "confidence", "worker_type",
+    "place", "latitude", "longitude", "text", "status", "answer", "answered_at",
+    # identity: shown with --with-identity, otherwise masked where the text repeats it
+    "anonymous", "user_id", "contact_name", "contact_phone", "display_name",
+)  # fmt: skip
+_ROWS = (
+    select(*(getattr(Suggestion, name) for name in ROW_FIELDS[:-1]), User.display_name)
+    .outerjoin(User, User.id == Suggestion.user_id)
+    .order_by(Suggestion.created_at, Suggestion.id)
+)
+_COUNTS = select(Suggestion.category, func.count()).group_by(Suggestion.category)
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
+
+
+def rows(
+    source: Source,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    batch: int = BATCH,
+) -> Generator[tuple[Any, ...], None, None]:
+    """Matching suggestions, oldest first, fetched `batch` rows at a time (memory stays
+    flat); the connection is held until the generator is exhausted or closed."""
+    query = _filtered(_ROWS, since, until, category, status)
+    with _engine(source).connect() as conn:
+        yield from conn.execution_options(yield_per=batch).execute(query)
+
+
+def category_counts(
+    source: Source,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    category: str | None = None,
+    status: str | None = None,
+) -> list[tuple[str | None, int]]:
+    """(category id or None, count) of the matching suggestions: a cheap GROUP BY."""
+    query = _filtered(_COUNTS, since, until, category, status)
+    with _engine(source).connect() as conn:
+        return [(cat, int(n)) for cat, n in conn.execute(query)]
+
+
+def _filtered(
+    query: _Query,
+    since: datetime | None,
+    until: datetime | None,
+    category: str | None,
+    status: str | None,
+) -> _Query:
+    if since is not None:
+        query = query.where(Suggestion.created_at >= since)
+    if until is not None:
+        query = query.where(Suggestion.created_at < until)
+    if category is not None:
+        query = query.where(Suggestion.category == category)
+    if status is not None:
+        query = query.where(Suggestion.status == status)
+    return query
+
+
+def _engine(source: Source) -> Engine:
+    return source.engine if isinstance(source, Database) else source
