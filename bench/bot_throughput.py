@@ -26,7 +26,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.standin import FakeUser, StandIn  # noqa: E402
+from standin import FakeUser, StandIn  # noqa: E402
+from tests.harness import CATEGORY_QUESTION, said  # noqa: E402
+
+ASK_TEXT, ASK_WORKER = said("suggest.ask_text"), said("suggest.ask_worker")
+ASK_LOCATION, ASK_IDENTITY = said("suggest.ask_location"), said("suggest.ask_identity")
+SUMMARY, RECEIPT = said("suggest.summary"), said("suggest.receipt")
 
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 STAFF_CHAT = -1002000
@@ -58,16 +63,24 @@ class Run:
 
 async def conversation(user: FakeUser, run: Run, first: bool, n: int) -> None:
     """One whole suggestion, from /suggest to the receipt."""
-    await run.step(lambda: user.send_text("/suggest"), user.expect("请说说"), "/suggest")
+    await run.step(lambda: user.send_text("/suggest"), user.expect_next(ASK_TEXT), "/suggest")
     text = f"{TEXTS[n % len(TEXTS)]}（{n}）"
-    await run.step(lambda: user.send_text(text), user.expect("这是关于"), "text")
-    where = "做什么工作" if first else "在哪里"
-    await run.step(lambda: user.press("是的"), user.expect(where), "category")
+    await run.step(lambda: user.send_text(text), user.expect_next(CATEGORY_QUESTION), "text")
+    where = ASK_WORKER if first else ASK_LOCATION
+    await run.step(lambda: user.press(data=category_answer(user)), user.expect_next(where),
+                   "category")  # fmt: skip
     if first:
-        await run.step(lambda: user.press("外卖骑手"), user.expect("在哪里"), "worker type")
-    await run.step(lambda: user.send_text("跳过"), user.expect("是谁提的"), "location")
-    await run.step(lambda: user.press("匿名提交"), user.expect("请确认"), "identity")
-    await run.step(lambda: user.press("确认提交"), user.expect("已收到"), "confirm")
+        await run.step(lambda: user.press(data="sg:w:rider"), user.expect_next(ASK_LOCATION),
+                       "worker type")  # fmt: skip
+    await run.step(lambda: user.send_text("跳过"), user.expect_next(ASK_IDENTITY), "location")
+    await run.step(lambda: user.press(data="sg:anon"), user.expect_next(SUMMARY), "identity")
+    await run.step(lambda: user.press(data="sg:confirm"), user.expect_next(RECEIPT), "confirm")
+
+
+def category_answer(user: FakeUser) -> str:
+    """Yes to a sure guess, "not sure" to an unsure one (the question just received)."""
+    question = user.history[-1].content
+    return "sg:c:yes" if said("suggest.ask_category").search(question) else "sg:c:unsure"
 
 
 async def echo_round(user: FakeUser, run: Run, first: bool, n: int) -> None:
@@ -209,7 +222,7 @@ def serve_echo(aiohttp: bool) -> None:
     from telegram import Update
     from telegram.ext import ApplicationBuilder, MessageHandler, filters
 
-    from bot.transport import AiohttpRequest
+    from bot.telegram.transport import AiohttpRequest
 
     async def echo(update: Update, context: object) -> None:
         assert update.effective_message is not None

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bot_throughput import fresh_database  # noqa: E402
 
-from bot.standin import StandIn  # noqa: E402
+from standin import StandIn  # noqa: E402
 from tests.chaos import Verdict, run_chaos  # noqa: E402
 
 

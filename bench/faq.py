@@ -29,10 +29,10 @@ from rank_bm25 import BM25Okapi
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from classifier.text import Segmenter  # noqa: E402
 from knowledge import load_knowledge, sample_dir  # noqa: E402
 from knowledge.faq import FaqEntry, FaqIndex, Thresholds, decide  # noqa: E402
 from knowledge.retrieval import RetrievalParams  # noqa: E402
+from textnorm import Segmenter  # noqa: E402
 
 CORPUS = ROOT / ".." / "shared" / "data" / "external" / "bq_corpus"
 CALIBRATION = ROOT / "tests" / "data" / "knowledge" / "calibration.yaml"

@@ -21,7 +21,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bot_throughput import fresh_database, start_bot, stop_bot, wait_polling  # noqa: E402
 
-from bot.standin import FakeUser, StandIn  # noqa: E402
+from standin import FakeUser, StandIn  # noqa: E402
+from tests.harness import said  # noqa: E402
+
+HELP = said("help")
 
 
 async def probe(standin: StandIn, first_id: int, n: int, gap: float) -> list[float]:
@@ -31,7 +34,7 @@ async def probe(standin: StandIn, first_id: int, n: int, gap: float) -> list[flo
         user: FakeUser = standin.user(first_id + i)
         start = time.perf_counter()
         await user.send_text("/help")
-        await user.expect("/suggest", timeout=30)
+        await user.expect_next(HELP, timeout=30)
         latencies.append(time.perf_counter() - start)
         await asyncio.sleep(gap)
     return latencies

@@ -1,4 +1,7 @@
-"""The Telegram adapter of nuanxin: handlers, storage, the Bot API stand-in and the CLI."""
+"""nuanxin's bot: the channel-neutral core, the Telegram adapter, storage, and the CLI.
+
+See ARCHITECTURE.md for the layers.
+"""
 
 import os
 

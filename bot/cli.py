@@ -19,7 +19,7 @@ Command = Callable[[argparse.Namespace, Settings], int]
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runner import serve
+    from bot.telegram.runner import serve
 
     asyncio.run(serve(settings))
     return 0
@@ -34,21 +34,26 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runner import open_store
+    from bot.storage.db import describe
+    from bot.telegram.runner import open_database
 
-    store = open_store(settings)
-    print(f"database is up to date: {store.engine.url.render_as_string(hide_password=True)}")
+    db = open_database(settings)
+    try:
+        print(f"database is up to date: {describe(db.engine)}")
+    finally:
+        db.dispose()
     return 0
 
 
 def _staff(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runner import open_store
-    from bot.storage import Role
+    from bot.domain import Role
+    from bot.storage import users
+    from bot.telegram.runner import open_database
 
-    store = open_store(settings)
+    db = open_database(settings)
     try:
         if args.staff_command == "list":
-            stored = store.users_with_roles((Role.STAFF, Role.ADMIN))
+            stored = db.run_sync(users.with_roles, (Role.STAFF, Role.ADMIN))
             rows = [(u.id, u.role, "database", u.display_name or "") for u in stored]
             rows += [(i, "staff", "STAFF_IDS", "") for i in sorted(settings.staff_ids)]
             rows += [(i, "admin", "ADMIN_IDS", "") for i in sorted(settings.admin_ids)]
@@ -59,21 +64,22 @@ def _staff(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         role = Role.WORKER if args.staff_command == "remove" else (
             Role.ADMIN if args.admin else Role.STAFF)  # fmt: skip
-        store.set_role(args.user_id, role)
+        db.run_sync(users.set_role, args.user_id, role)
         print(f"{args.user_id} is now {role}")
         from_env = args.user_id in settings.staff_ids | settings.admin_ids
         if args.staff_command == "remove" and from_env:
             print("note: this id is also in STAFF_IDS/ADMIN_IDS; remove it there too")
         return 0
     finally:
-        store.engine.dispose()
+        db.dispose()
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from bot import categories
+    from bot.catalog import labels
+    from bot.domain import category_ids
     from bot.export import (
         ExportError,
         ExportFilter,
@@ -81,20 +87,19 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         default_filename,
         export_suggestions,
     )
-    from bot.runner import open_store
+    from bot.telegram.runner import open_database
 
     filt = ExportFilter(args.since, args.until, args.category, args.status)
-    options = ExportOptions(
-        args.format, ZoneInfo(settings.timezone), categories.names("zh"), args.with_identity
-    )
+    names = labels("category", category_ids(), "zh")
+    options = ExportOptions(args.format, ZoneInfo(settings.timezone), names, args.with_identity)
     output = Path(args.output or default_filename(options, filt, datetime.now(UTC)))
-    store = open_store(settings)
+    db = open_database(settings)
     try:
-        result = export_suggestions(store.engine, filt, options, output)
+        result = export_suggestions(db, filt, options, output)
     except ExportError as exc:
         sys.exit(f"nuanxin export: {exc}")
     finally:
-        store.engine.dispose()
+        db.dispose()
     note = " (with identity)" if args.with_identity else " (identity masked)"
     print(f"wrote {result.rows} suggestions to {output}{note}")
     return 0
@@ -118,8 +123,8 @@ def _kb_reload(args: argparse.Namespace, settings: Settings) -> int:
     import signal
     import time
 
-    from bot.handlers.admin import RESULT_FILE
-    from bot.runner import PID_FILE
+    from bot.core.knowledge import RESULT_FILE
+    from bot.telegram.runner import PID_FILE
     from knowledge import KnowledgeError, load_knowledge
 
     directory = settings.knowledge_dir or _knowledge_dir()
@@ -155,13 +160,14 @@ def _model_dir() -> Path:
 
 def _reviewed_examples() -> list[tuple[str, str]]:
     """Suggestions whose category staff confirmed or corrected, for `train --include-reviewed`."""
-    from bot.runner import open_store
+    from bot.storage import training
+    from bot.telegram.runner import open_database
 
-    store = open_store(Settings.load())
+    db = open_database(Settings.load())
     try:
-        return store.reviewed_examples()
+        return db.run_sync(training.reviewed_examples)
     finally:
-        store.engine.dispose()
+        db.dispose()
 
 
 def _settings_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -245,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except SettingsError as exc:
         sys.exit(f"nuanxin: {exc}")
     setup_logging(settings.log_level, secrets=(settings.bot_token,))
-    from bot.runner import StartupError
+    from bot.telegram.runner import StartupError
 
     try:
         takes_settings = "settings" in inspect.signature(args.func).parameters

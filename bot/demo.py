@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.runner import prepare, start_app, stop_app
 from bot.settings import Settings
-from bot.standin import BotMessage, FakeUser, StandIn
+from bot.telegram.runner import prepare, start_app, stop_app
+from standin import BotMessage, FakeUser, StandIn
 
 DEMO_TOKEN = "1000001:demo-token-for-the-offline-stand-in"
 STAFF_CHAT = -1001000
@@ -211,11 +211,11 @@ async def run_demo(settings: Settings, database_url: str, script: str | None = N
             staff_ids=frozenset({9001}),
             admin_ids=frozenset({9001}),
         )
-        services, app = prepare(demo)
+        bot = prepare(demo)
         chat = TerminalChat(standin, _people(standin), STAFF_CHAT)
         standin.group(STAFF_CHAT, "暖新工作人员")
         standin.add_listener(chat.on_bot_message)
-        await start_app(app)
+        await start_app(bot.app)
         interactive = script is None and sys.stdin.isatty()
         print("暖新 nuanxin demo: the real bot against a local Bot API stand-in (offline).")
         print(f"Database: {database_url}.  You are {chat.person.name}.  :help lists commands.")
@@ -234,6 +234,5 @@ async def run_demo(settings: Settings, database_url: str, script: str | None = N
                     break
                 await chat.quiet()
         finally:
-            await stop_app(app)
-            services.store.engine.dispose()
+            await stop_app(bot.app)
     return 0

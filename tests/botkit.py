@@ -2,38 +2,57 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from bot.context import Services
-from bot.runner import Webhook, prepare, start_app, stop_app
+from bot.core.clock import Clock
 from bot.settings import Settings
-from bot.standin import BotMessage, FakeUser
-from bot.storage import Store
+from bot.storage import Database
+from bot.telegram.app import sweep
+from bot.telegram.runner import Prepared, Webhook, prepare, start_app, stop_app
+from standin import BotMessage, FakeUser
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class RunningBot:
     """The real Application and its services; `restart()` is a stop and a fresh start."""
 
-    def __init__(self, settings: Settings, webhook: Webhook | None = None) -> None:
+    def __init__(
+        self, settings: Settings, webhook: Webhook | None = None, clock: Clock | None = None
+    ) -> None:
         self.settings = settings
         self.webhook = webhook
-        self.services: Services | None = None
-        self.app: Any = None
+        self.clock = clock
+        self.prepared: Prepared | None = None
 
     @property
-    def store(self) -> Store:
-        assert self.services is not None
-        return self.services.store
+    def db(self) -> Database:
+        assert self.prepared is not None
+        return self.prepared.services.db
+
+    @property
+    def app(self) -> Any:
+        return self.prepared.app if self.prepared is not None else None
+
+    def sync(self, fn: Callable[Concatenate[Any, P], R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """A repository call on the bot's database, from the test."""
+        return self.db.run_sync(fn, *args, **kwargs)
+
+    async def sweep(self) -> None:
+        """Run the idle-conversation sweep now (the bot runs it every few seconds)."""
+        assert self.prepared is not None
+        await sweep(self.prepared.app)
 
     async def start(self) -> None:
-        self.services, self.app = prepare(self.settings)
-        await start_app(self.app, self.webhook)
+        self.prepared = prepare(self.settings, self.clock)
+        await start_app(self.prepared.app, self.webhook)
 
     async def stop(self) -> None:
-        if self.app is not None:
-            await stop_app(self.app)
-            self.store.engine.dispose()
-            self.app = None
+        if self.prepared is not None:
+            await stop_app(self.prepared.app)
+            self.prepared = None
 
     async def restart(self) -> None:
         await self.stop()
@@ -46,6 +65,10 @@ async def past_category(user: FakeUser, then: str, timeout: float = 5.0) -> BotM
     message = await user.reply(timeout=timeout)
     if "这是关于" in message.content:
         await user.press("是的")
+    elif "最接近哪一类" in message.content:
+        await user.press(
+            "不确定",
+        )
     elif then in message.content:
         return message
     return await user.expect(then, timeout=timeout)
@@ -61,6 +84,9 @@ async def walk_to_summary(
     message = await user.reply()
     if "这是关于" in message.content:
         await user.press("是的")
+        message = await user.reply()
+    elif "最接近哪一类" in message.content:
+        await user.press("不确定")
         message = await user.reply()
     if "做什么工作" in message.content:
         await user.press("外卖骑手")

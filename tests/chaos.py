@@ -3,6 +3,8 @@
 Shared by `bench/crash.py` (the full run) and `tests/test_crash.py` (a short one). Workers
 react to whatever the bot last said, as a person would: they answer its question, press its
 buttons, send their last message again when the bot is silent, and start over when told to.
+They recognise what the bot says by its catalog key (`tests.harness.said`), not by its words.
+Everything here runs in real time: the bot is a child process, killed and started again.
 """
 
 from __future__ import annotations
@@ -22,18 +24,27 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from bot.standin import FakeUser, StandIn
+from bot.catalog import t
 from bot.storage.db import normalize_url
+from standin import BotMessage, FakeUser, StandIn
+from tests.harness import CODE, said
 
-CODE = re.compile(r"NX-\d{8}-\d{4,}")
 TAG = re.compile(r"【(w\d+-\d+)】")
 TOPICS = [
     "站长天天罚款，超时一分钟扣五十", "小区不让电动车进，只能走进去送", "司机之家晚上十点就关门",
     "换电柜经常没电排队半小时", "驿站没有热水也没有微波炉", "平台派单太远一单跑八公里",
+    "路上没有充电的地方，站长还罚款",  # the seed model is unsure of this one: the other question
 ]  # fmt: skip
 MAX_SILENCES = 20  # in a row, for one suggestion: more means the bot is stuck, not restarting
-RESTART_WORDS = ("重新发 /suggest", "按钮已失效", "15 分钟没有操作", "答不上来", "您是想问",
-                 "出了点问题", "还需要什么")  # fmt: skip
+# What the bot says when the suggestion is over without a receipt: the worker starts again.
+RESTART_KEYS = (
+    "suggest.stale", "suggest.restart_needed", "suggest.timeout", "suggest.cancelled",
+    "suggest.parked", "suggest.nothing_to_cancel", "error", "menu.title", "unknown_command",
+    "ask.unknown", "ask.choices",  # the text went to the FAQ: no suggestion was going on
+)  # fmt: skip
+RESTART_WORDS: dict[str, re.Pattern[str]] = {key: said(key) for key in RESTART_KEYS}
+RECEIPT, ALREADY = said("suggest.receipt"), said("suggest.already")
+UNRECOGNISED = "(an answer that is no step of a suggestion)"
 
 
 @dataclass
@@ -43,7 +54,7 @@ class Ledger:
     target: int
     receipts: dict[str, str] = field(default_factory=dict)  # code -> tag
     restarts_told: int = 0  # the bot said plainly to start again
-    told: Counter[str] = field(default_factory=Counter)  # ... in which words
+    told: Counter[str] = field(default_factory=Counter)  # ... by which catalog key
     resent: int = 0  # the worker sent its last input again after silence
     attempts: int = 0
 
@@ -101,24 +112,50 @@ class BotProcess:
         self.proc.kill()
 
 
-# What the bot said -> what the worker does next ("body" is the suggestion text).
-REACTIONS: list[tuple[tuple[str, ...], str, str]] = [
-    (RESTART_WORDS, "text", "/suggest"),
-    (("请说说", "这一步需要文字"), "text", "body"),
-    (("在哪里",), "text", "跳过"),
-    (("系统有点忙",), "again", ""),
-    (("这是关于",), "press", "是的"),
-    (("做什么工作",), "press", "外卖骑手"),
-    (("是谁提的",), "press", "匿名提交"),
-    (("请确认",), "press", "确认提交"),
+# What the bot asked (a catalog key) -> what the worker does next: ("text", what to type;
+# "body" is the suggestion's text), ("press", a button's data), or ("again", "") to send the
+# last input again. Restarts (RESTART_KEYS) come first: they answer with /suggest.
+SKIP = t("suggest.skip", "zh")
+REACTIONS: list[tuple[str, str, str]] = [
+    *((key, "text", "/suggest") for key in RESTART_KEYS),
+    ("suggest.ask_text", "text", "body"),
+    ("suggest.want_text", "text", "body"),
+    ("suggest.too_short", "text", "body"),
+    ("suggest.no_words", "text", "body"),
+    ("suggest.ask_more", "press", "sg:done"),  # the topics are short; never more to add
+    ("suggest.ask_category", "press", "sg:c:yes"),  # a sure guess: yes
+    ("suggest.ask_category_unsure", "press", "sg:c:unsure"),  # unsure: leave it to staff
+    ("suggest.pick_category", "press", "sg:c:unsure"),
+    ("suggest.ask_worker", "press", "sg:w:rider"),
+    ("suggest.ask_location", "text", SKIP),
+    ("suggest.want_location", "text", SKIP),
+    ("suggest.ask_identity", "press", "sg:anon"),
+    ("suggest.ask_phone", "text", t("suggest.no_phone", "zh")),
+    ("suggest.own_contact", "text", t("suggest.no_phone", "zh")),
+    ("suggest.summary", "press", "sg:confirm"),
+    ("suggest.interrupted", "press", "cv:stay"),  # carry on with the suggestion
+    ("suggest.resume_or_restart", "press", "sg:resume"),  # carry on with the kept draft
+    ("db_unavailable", "again", ""),
 ]
+_PATTERNS = [(key, said(key), kind, value) for key, kind, value in REACTIONS]
+# Said before the step's question comes again: nothing to do but read on.
+HINTS = [said(key) for key in ("suggest.want_button", "suggest.noted")]
 
 
-def reaction(content: str, has_buttons: bool) -> tuple[str, str] | None:
-    for words, kind, value in REACTIONS:
-        if any(word in content for word in words) and (kind != "press" or has_buttons):
-            return kind, value
+def reaction(content: str, has_buttons: bool) -> tuple[str, str, str] | None:
+    """(catalog key, kind, value) for what the bot said; None for anything else (a hint
+    before the question again, a question whose buttons are gone, something unknown)."""
+    for key, pattern, kind, value in _PATTERNS:
+        if pattern.search(content) and (kind != "press" or has_buttons):
+            return key, kind, value
     return None
+
+
+def is_known(content: str) -> bool:
+    """Whether the bot said something of a suggestion at all (a step, a hint, a restart)."""
+    return any(p.search(content) for p in HINTS) or any(
+        p.search(content) for _, p, _, _ in _PATTERNS
+    )
 
 
 def stuck_report(user: FakeUser, silences: int, answers: list[Any], last: object) -> str:
@@ -133,6 +170,10 @@ def stuck_report(user: FakeUser, silences: int, answers: list[Any], last: object
     return "\n".join(lines)
 
 
+def is_receipt(message: BotMessage) -> bool:
+    return bool(RECEIPT.search(message.content) or ALREADY.search(message.content))
+
+
 async def conversation(user: FakeUser, ledger: Ledger, tag: str, patience: float) -> None:
     """One suggestion, from /suggest to its receipt, whatever happens to the bot meanwhile."""
     ledger.attempts += 1
@@ -140,11 +181,12 @@ async def conversation(user: FakeUser, ledger: Ledger, tag: str, patience: float
     last: tuple[str, str] = ("text", "/suggest")
     silences = 0
     answers: list[Any] = []
+    puzzled = False  # the bot answered something that is no part of a suggestion
     while True:
         kind, value = last
         if kind == "press":
             try:
-                pressed = await user.press(value)
+                pressed = await user.press(data=value)
                 answers.append(pressed.future)
             except LookupError:  # the message changed under the finger (a late receipt)
                 last = ("text", "/suggest")
@@ -155,6 +197,11 @@ async def conversation(user: FakeUser, ledger: Ledger, tag: str, patience: float
             try:
                 message = await user.reply(timeout=patience)
             except TimeoutError:
+                if puzzled:  # the bot is up but answered something else: start over
+                    ledger.told[UNRECOGNISED] += 1
+                    _debug(ledger, user)
+                    last, puzzled = ("text", "/suggest"), False
+                    break
                 ledger.resent += 1  # silence: the bot is down or lost it; say it again
                 silences += 1
                 if silences > MAX_SILENCES:
@@ -162,24 +209,33 @@ async def conversation(user: FakeUser, ledger: Ledger, tag: str, patience: float
                 break
             silences = 0
             content = message.content
-            if "已收到" in content or "已经提交过" in content:
+            if is_receipt(message):
                 ledger.receipt(content)
-                if tag in content or "已经提交过" in content:
+                if tag in content or ALREADY.search(content):
                     return
                 continue  # an earlier attempt's receipt, delivered late
             if user.chat.cursor < len(user.chat.events):
                 continue  # a person answers the newest message, not one scrolled past
             react = reaction(content, bool(message.callback_data))
-            if react is None:
+            if react is None:  # read on; silence after something unknown: start over
+                edit = message.method == "editMessageReplyMarkup"
+                puzzled = puzzled or not (edit or is_known(content))
                 continue
-            if react[1] == "/suggest":
+            puzzled = False
+            key, kind, value = react
+            if key in RESTART_WORDS:
                 ledger.restarts_told += 1
-                ledger.told[next(w for w in RESTART_WORDS if w in content)] += 1
-                if sum(ledger.told.values()) <= 2 and os.environ.get("CHAOS_DEBUG"):
-                    print("\n".join(str(m) for m in user.history[-7:]), file=sys.stderr)
-            if react[0] != "again":
-                last = react
+                ledger.told[key] += 1
+                _debug(ledger, user)
+            if kind != "again":
+                last = (kind, value)
             break
+
+
+def _debug(ledger: Ledger, user: FakeUser) -> None:
+    """With CHAOS_DEBUG set: the first few chats that had to start again, on stderr."""
+    if sum(ledger.told.values()) <= 5 and os.environ.get("CHAOS_DEBUG"):
+        print("\n".join(str(m) for m in user.history[-7:]), file=sys.stderr)
 
 
 async def worker(standin: StandIn, user_id: int, ledger: Ledger, patience: float) -> None:
@@ -242,7 +298,8 @@ async def drain(standin: StandIn, ledger: Ledger, users: list[int], seconds: flo
     while time.monotonic() < deadline:
         for uid in users:
             for message in standin.user(uid).drain():
-                ledger.receipt(message.content) if "已收到" in message.content else None
+                if RECEIPT.search(message.content):
+                    ledger.receipt(message.content)
         await asyncio.sleep(0.5)
 
 

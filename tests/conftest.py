@@ -12,8 +12,8 @@ import psycopg
 import pytest
 
 from bot.settings import Settings
-from bot.standin import StandIn
-from bot.storage import Store, make_engine, migrate
+from bot.storage import Database, migrate
+from standin import StandIn
 from tests.botkit import RunningBot
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -59,12 +59,12 @@ def database_url(
 
 
 @pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    """A migrated database behind the repository."""
-    engine = make_engine(database_url)
-    migrate(engine)
-    yield Store(engine)
-    engine.dispose()
+def db(database_url: str) -> Iterator[Database]:
+    """A migrated database."""
+    database = Database(database_url)
+    migrate(database.engine)
+    yield database
+    database.dispose()
 
 
 # --- the real bot against the Bot API stand-in ------------------------------------------

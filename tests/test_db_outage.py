@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
 from bot.settings import Settings
-from bot.standin import StandIn
-from tests.botkit import RunningBot, past_category
+from bot.storage import drafts, suggestions
+from standin import StandIn
+from tests.botkit import RunningBot
+from tests.harness import at_text_step, code_of, past_category, said
 from tests.netproxy import TcpProxy
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.parametrize("database_url", ["postgres"], indirect=True),
 ]
-CODE = re.compile(r"NX-\d{8}-\d{4,}")
+TEXT = "路口的红绿灯坏了三天了"
+OUTAGE = 15.0  # seconds the bot may take to notice the database is gone (connect time-out)
 
 
 @pytest.fixture
@@ -36,23 +38,32 @@ async def test_database_outage_keeps_the_draft_and_recovers(
     await running.start()
     try:
         worker = standin.user(1001)
-        await worker.send_text("/suggest")
-        await worker.expect("请说说")
-        proxy.cut()
-        await worker.send_text("路口的红绿灯坏了三天了")
-        await worker.expect("系统有点忙", timeout=15)
+        await at_text_step(worker)
+        proxy.cut()  # the text cannot be saved: "try again", and the step stays
+        await worker.send_text(TEXT)
+        await worker.expect_next(said("db_unavailable"), timeout=OUTAGE)
         proxy.restore()
-        await worker.send_text("路口的红绿灯坏了三天了")
-        await past_category(worker, "做什么工作", timeout=15)
-        await worker.press("外卖骑手")
-        await worker.expect("在哪里")
+        await worker.send_text(TEXT)
+        message = await past_category(worker)
+        if said("suggest.ask_worker").search(message.content):
+            await worker.press(data="sg:w:rider")
+            message = await worker.reply()
+        assert said("suggest.ask_location").search(message.content), message
         await worker.send_text("跳过")
-        await worker.expect("是谁提的")
-        await worker.press("匿名提交")
-        await worker.expect("请确认")
-        await worker.press("确认提交")
-        code = CODE.search((await worker.expect("已收到")).content).group(0)
-        assert running.store.get_suggestion(code).text == "路口的红绿灯坏了三天了"
+        await worker.expect_next(said("suggest.ask_identity"))
+        proxy.cut()  # a later answer lost to the outage: what came before is kept
+        await worker.press(data="sg:anon")
+        await worker.expect_next(said("db_unavailable"), timeout=OUTAGE)
+        proxy.restore()
+        kept = running.sync(drafts.load, "suggest", 1001, 1001)
+        assert kept is not None and (kept.state, kept.data["text"]) == ("identity", TEXT)
+        await worker.press(data="sg:anon")
+        summary = await worker.expect_next(said("suggest.summary", text=TEXT))
+        assert said("suggest.identity_anonymous").search(summary.content)
+        await worker.press(data="sg:confirm")
+        code = code_of(await worker.expect_next(said("suggest.receipt")))
+        stored = running.sync(suggestions.get, code)
+        assert stored is not None and stored.text == TEXT
     finally:
         proxy.restore()
         await running.stop()

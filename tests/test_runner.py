@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,15 +11,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.runner import StartupError, Webhook, open_store
+from bot.demo import PEOPLE
 from bot.settings import Settings
-from bot.standin import StandIn
+from bot.telegram.runner import StartupError, Webhook, open_database
+from standin import StandIn
 from tests.botkit import RunningBot
+from tests.harness import CODE, said
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def nuanxin(*args: str, env: dict[str, str], stdin: str = "", timeout: float = 60):
+def nuanxin(
+    *args: str, env: dict[str, str], stdin: str = "", timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """Run the installed console script with a clean environment."""
     full_env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env}
     return subprocess.run(
@@ -32,6 +37,7 @@ def nuanxin(*args: str, env: dict[str, str], stdin: str = "", timeout: float = 6
     )
 
 
+@pytest.mark.slow  # a child Python process that imports the bot: about 3 s
 def test_run_without_token_says_how_to_get_one(tmp_path: Path) -> None:
     result = nuanxin(
         "run", env={"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "CWD": str(tmp_path)}
@@ -40,6 +46,7 @@ def test_run_without_token_says_how_to_get_one(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines()[-1].startswith("nuanxin: BOT_TOKEN is not set")
 
 
+@pytest.mark.slow  # a child Python process that imports the bot: about 3 s
 def test_run_with_unreachable_database(tmp_path: Path) -> None:
     env = {
         "BOT_TOKEN": "1:x",
@@ -52,12 +59,13 @@ def test_run_with_unreachable_database(tmp_path: Path) -> None:
     assert last.startswith("nuanxin: cannot reach the database") and "DATABASE_URL" in last
 
 
+@pytest.mark.slow  # a child Python process that imports the bot: about 3 s
 def test_run_with_a_newer_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/new.db"
-    store = open_store(Settings.load(environ={"DATABASE_URL": url}, env_file=None))
-    with store.session() as s:
+    db = open_database(Settings.load(environ={"DATABASE_URL": url}, env_file=None))
+    with db.session() as s:
         s.execute(text("UPDATE alembic_version SET version_num = 'f00d'"))
-    store.engine.dispose()
+    db.dispose()
     result = nuanxin("run", env={"BOT_TOKEN": "1:x", "DATABASE_URL": url, "CWD": str(tmp_path)})
     assert result.returncode == 1
     assert "newer than this version of nuanxin" in result.stderr.strip().splitlines()[-1]
@@ -88,24 +96,50 @@ async def test_webhook_mode_takes_updates(bot_settings: Settings, standin: Stand
     running = RunningBot(bot_settings, webhook=hook)
     await running.start()
     try:
-        worker = standin.user(1001)
+        worker = standin.user(1001, "小王")
         await worker.send_text("/start")
-        await worker.expect("暖新")
+        await worker.expect_next(said("start", name="小王"))
         assert standin.webhook["url"] == hook.url
     finally:
         await running.stop()
 
 
-def test_demo_submits_a_suggestion_from_a_script(tmp_path: Path) -> None:
-    script = "\n".join(
-        ["/start", "/suggest", "驿站能不能装个充电柜", "1", "1", "2", "1", "1", "/my", ":quit"]
-    )
-    env = {"CWD": str(tmp_path)}
+def transcript(out: str) -> list[tuple[str, str]]:
+    """The demo's printout as (chat, text) per bot message: its indentation and numbered
+    buttons taken off, so catalog patterns match as they do in a chat."""
+    messages = []
+    for block in out.split("\n🤖 → ")[1:]:
+        head, *lines = block.split("\n")
+        text = [line[3:] for line in lines if line.startswith("   ")]
+        text = [line for line in text if not re.match(r"\[\d+\] ", line)]
+        messages.append((head.removesuffix(":").removesuffix(" (edited)"), "\n".join(text)))
+    return messages
+
+
+@pytest.mark.slow
+def test_demo_submits_a_suggestion_from_a_script(tmp_path: Path, model_dir: Path) -> None:
+    text = "驿站能不能装个充电柜"
+    # the first button each time: the category (yes, or the best guess), rider, skip the
+    # place (the second key), anonymous, submit
+    script = "\n".join(["/start", "/suggest", text, "1", "1", "2", "1", "1", "/my", ":quit"])
+    env = {"CWD": str(tmp_path), "MODEL_DIR": str(model_dir)}
     result = nuanxin(
         "demo", "--database-url", f"sqlite:///{tmp_path}/demo.db", env=env, stdin=script
     )
     assert result.returncode == 0, result.stderr
-    out = result.stdout
-    assert "已收到" in out and "NX-" in out
-    assert "工作人员群" in out  # the staff chat saw it
-    assert out.count("驿站能不能装个充电柜") >= 3  # summary, staff chat, /my
+    said_in = transcript(result.stdout)
+    worker = PEOPLE[0][1]  # the demo speaks as the worker first
+
+    def find(pattern: re.Pattern[str]) -> tuple[str, str]:
+        found = [m for m in said_in if pattern.search(m[1])]
+        assert len(found) == 1, (pattern.pattern, said_in)
+        return found[0]
+
+    assert find(said("suggest.summary", text=text))[0] == worker
+    chat, receipt = find(said("suggest.receipt"))
+    assert chat == worker
+    code = CODE.search(receipt)
+    assert code is not None
+    chat, _ = find(said("staff.new", code=code.group(0), text=text))
+    assert chat != worker  # the staff chat saw it
+    assert find(said("my.item", code=code.group(0), text=text))[0] == worker

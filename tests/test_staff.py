@@ -2,27 +2,71 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from bot.messages import percent
-from bot.standin import FakeUser, StandIn
-from tests.botkit import RunningBot, walk_to_summary
+from bot.catalog import label, t
+from bot.core.notices import percent
+from bot.domain import Status
+from bot.storage import drafts, staff, suggestions, training, users
+from bot.storage.models import Outbox
+from standin import BotMessage, FakeGroup, FakeUser, StandIn
+from tests.botkit import RunningBot
 from tests.conftest import STAFF_CHAT, STAFF_ID
+from tests.harness import said, submit
 
-CODE = re.compile(r"NX-\d{8}-\d{4,}")
+WORKER_ID = 1001
+STAFF_BUTTONS = ("accept", "progress", "answer", "category", "adopt", "reject")
 
 
-async def submitted(standin: StandIn, text: str = "驿站晚上九点就关门，夜班骑手没地方歇") -> str:
-    worker = standin.user(1001, "小王")
-    await walk_to_summary(worker, text)
-    await worker.press("确认提交")
-    return CODE.search((await worker.expect("已收到")).content).group(0)
+def staff_group(standin: StandIn) -> FakeGroup:
+    return standin.group(STAFF_CHAT)
 
 
 def staff_in_group(standin: StandIn, user_id: int = STAFF_ID, name: str = "李老师") -> FakeUser:
-    return standin.user(user_id, name).in_chat(standin.group(STAFF_CHAT))
+    return standin.user(user_id, name).in_chat(staff_group(standin))
+
+
+def worker_of(standin: StandIn) -> FakeUser:
+    return standin.user(WORKER_ID, "小王")
+
+
+def status_label(status: Status) -> str:
+    return label("status", status, "zh")
+
+
+def suggestion_id(bot: RunningBot, code: str) -> int:
+    stored = bot.sync(suggestions.get, code)
+    assert stored is not None
+    return stored.id
+
+
+def owed_to(s: Session, chat_id: int) -> list[str]:
+    """The kinds of message the bot queued for a chat (sent or not), oldest first."""
+    query = select(Outbox.kind).where(Outbox.chat_id == chat_id).order_by(Outbox.id)
+    return list(s.scalars(query))
+
+
+async def submitted(
+    standin: StandIn, text: str = "驿站晚上九点就关门，夜班骑手没地方歇"
+) -> tuple[str, BotMessage]:
+    """A worker's suggestion, confirmed: its code and its card in the staff chat (the
+    group's next message)."""
+    code = await submit(worker_of(standin), text)
+    card = await staff_group(standin).expect_next(said("staff.new", code=code))
+    return code, card
+
+
+async def start_answer(standin: StandIn, sid: int, code: str) -> FakeUser:
+    """A staff member presses 💬 答复 on the card and gets the prompt."""
+    member = staff_in_group(standin)
+    await member.press(data=f"st:ans:{sid}")
+    prompt = await staff_group(standin).expect_next(
+        said("staff.answer_prompt", name="李老师", code=code)
+    )
+    assert prompt.raw["reply_markup"]["force_reply"] is True
+    return member
 
 
 @pytest.mark.parametrize(
@@ -36,197 +80,273 @@ def test_card_confidence_is_rounded_down_and_never_certain(
 
 
 async def test_new_suggestion_card_has_staff_buttons(bot: RunningBot, standin: StandIn) -> None:
-    code = await submitted(standin)
-    card = await standin.group(STAFF_CHAT).expect(code)
-    labels = [label for row in card.buttons for label in row]
-    assert labels == ["✅ 受理", "⏳ 办理中", "💬 答复", "🏷 改类别", "👍 采纳", "👎 不采纳"]
-    assert "待受理" in card.content
+    code, card = await submitted(standin)
+    sid = suggestion_id(bot, code)
+    shown = [text for row in card.buttons for text in row]
+    assert shown == [t(f"staff.btn_{name}", "zh") for name in STAFF_BUTTONS]
+    assert card.callback_data == [
+        f"st:acc:{sid}", f"st:prog:{sid}", f"st:ans:{sid}",
+        f"st:cat:{sid}", f"st:ado:{sid}", f"st:rej:{sid}",
+    ]  # fmt: skip
+    assert said("staff.card", status=status_label(Status.SUBMITTED)).search(card.content)
 
 
 async def test_accept_updates_card_tells_worker_and_logs_who(
     bot: RunningBot, standin: StandIn
 ) -> None:
-    code = await submitted(standin)
-    group = standin.group(STAFF_CHAT)
-    await group.expect(code)
-    staff = staff_in_group(standin)
-    answer = await staff.press("✅ 受理", wait_answer=True)
-    assert "已受理" in answer.text
-    edited = await group.expect("已受理")
-    assert edited.edited
-    worker = standin.user(1001)
-    await worker.expect(f"{code} 有新进展：已受理")
-    stored = bot.store.get_suggestion(code, with_events=True)
-    assert stored.status == "received"
+    code, _ = await submitted(standin)
+    received = status_label(Status.RECEIVED)
+    answer = await staff_in_group(standin).press(
+        data=f"st:acc:{suggestion_id(bot, code)}", wait_answer=True
+    )
+    assert answer.text is not None and said("staff.updated", status=received).search(answer.text)
+    edited = await staff_group(standin).expect_next(said("staff.card", status=received))
+    assert edited.edited and code in edited.content
+    await worker_of(standin).expect_next(said("worker.status", code=code, status=received))
+    stored = bot.sync(suggestions.get, code, with_events=True)
+    assert stored is not None and stored.status == Status.RECEIVED
     assert [(e.kind, e.actor_id) for e in stored.events][-1] == ("status_changed", STAFF_ID)
 
 
 async def test_non_staff_in_staff_chat_is_refused(bot: RunningBot, standin: StandIn) -> None:
-    code = await submitted(standin)
-    await standin.group(STAFF_CHAT).expect(code)
+    code, _ = await submitted(standin)
+    sid = suggestion_id(bot, code)
     stranger = staff_in_group(standin, 5555, "路人")
-    answer = await stranger.press("👍 采纳", wait_answer=True)
-    assert answer.show_alert and "只有工作人员" in answer.text
-    assert bot.store.get_suggestion(code).status == "submitted"
+    answer = await stranger.press(data=f"st:ado:{sid}", wait_answer=True)
+    assert answer.show_alert and answer.text is not None
+    assert said("staff.refused").search(answer.text)
+    stored = bot.sync(suggestions.get, code)
+    assert stored is not None and stored.status == Status.SUBMITTED
+    # the card did not move: the next thing in the staff chat is a real staff member's change
+    await staff_in_group(standin).press(data=f"st:prog:{sid}")
+    await staff_group(standin).expect_next(
+        said("staff.card", status=status_label(Status.IN_PROGRESS))
+    )
 
 
 async def test_answer_in_staff_chat_reaches_worker_and_my(
     bot: RunningBot, standin: StandIn
 ) -> None:
-    code = await submitted(standin)
-    group = standin.group(STAFF_CHAT)
-    await group.expect(code)
-    staff = staff_in_group(standin)
-    await staff.press("💬 答复")
-    prompt = await group.expect("请回复这条消息")
-    assert prompt.raw["reply_markup"]["force_reply"] is True
-    await staff.send_text("已联系驿站，下周起延长到晚上十二点。")
-    await group.expect("答复预览")
-    await staff.press("📤 发送")
-    await group.expect("答复已发送")
-    worker = standin.user(1001)
-    answer = await worker.expect("有了答复")
-    assert "延长到晚上十二点" in answer.content and code in answer.content
-    assert answer.buttons == [["🔁 问题还没解决"]]
+    code, _ = await submitted(standin)
+    sid = suggestion_id(bot, code)
+    group = staff_group(standin)
+    member = await start_answer(standin, sid, code)
+    reply = "已联系驿站，下周起延长到晚上十二点。"
+    await member.send_text(reply)
+    preview = await group.expect_next(said("staff.answer_preview", code=code, text=reply))
+    assert preview.callback_data == [f"sa:send:{sid}", f"sa:x:{sid}"]
+    await member.press(data=f"sa:send:{sid}")
+    await group.expect_next(said("staff.answer_sent", code=code))
+    worker = worker_of(standin)
+    answered = status_label(Status.ANSWERED)
+    answer = await worker.expect_next(
+        said("worker.answer", code=code, answer=reply, status=answered)
+    )
+    assert answer.buttons == [[t("worker.btn_follow_up", "zh")]]
+    assert answer.callback_data == [f"fu:{sid}"]
     await worker.send_text("/my")
-    listing = await worker.expect("我的建议")
-    assert "已答复" in listing.content and "延长到晚上十二点" in listing.content
+    listing = await worker.expect_next(said("my.header", total=1))
+    assert said("my.item", code=code, status=answered).search(listing.content)
+    assert said("my.answer", answer=reply).search(listing.content)
+
+
+async def test_inbox_meanwhile_keeps_the_answer_going(bot: RunningBot, standin: StandIn) -> None:
+    """The answer conversation takes only what it needs: /inbox in the middle is answered
+    as usual, and the next plain text is still the answer."""
+    code, _ = await submitted(standin)
+    sid = suggestion_id(bot, code)
+    group = staff_group(standin)
+    member = await start_answer(standin, sid, code)
+    await member.send_text("/inbox")
+    inbox = await group.expect_next(said("staff.inbox_header", total=1))
+    assert code in inbox.content
+    assert bot.sync(drafts.load, "answer", STAFF_CHAT, STAFF_ID) is not None
+    reply = "已转交城管部门，本周内答复。"
+    await member.send_text(reply)
+    await group.expect_next(said("staff.answer_preview", code=code, text=reply))
+    await member.press(data=f"sa:send:{sid}")
+    await group.expect_next(said("staff.answer_sent", code=code))
+    await worker_of(standin).expect_next(said("worker.answer", code=code, answer=reply))
+    stored = bot.sync(suggestions.get, code)
+    assert stored is not None and stored.answer == reply
+
+
+async def test_answer_command_ends_the_answer_being_written(
+    bot: RunningBot, standin: StandIn
+) -> None:
+    """/answer CODE for the suggestion being answered replaces that draft: no second answer."""
+    code, _ = await submitted(standin)
+    sid = suggestion_id(bot, code)
+    group = staff_group(standin)
+    member = await start_answer(standin, sid, code)
+    await member.send_text(f"/answer {code} 直接答复：已处理")
+    await group.expect_next(said("staff.answer_sent", code=code))
+    assert bot.sync(drafts.load, "answer", STAFF_CHAT, STAFF_ID) is None
+    await member.send_text("大家辛苦了")  # ordinary chat again, not an answer
+    await member.send_text("/help")
+    await group.expect_next(said("help"))
+    worker = worker_of(standin)
+    await worker.expect_next(said("worker.answer", code=code, answer="直接答复：已处理"))
 
 
 async def test_answer_command_and_blocked_worker(bot: RunningBot, standin: StandIn) -> None:
-    code = await submitted(standin)
-    standin.block(1001)
-    staff = standin.user(STAFF_ID, "李老师")
-    await staff.send_text(f"/answer {code} 已转交交通部门处理")
-    await staff.expect("没能送到")
-    stored = bot.store.get_suggestion(code)
-    assert stored.answer == "已转交交通部门处理" and stored.status == "answered"
-    await staff.send_text(f"/view {code}")
-    view = await staff.expect(code)
-    assert "未能送达" in view.content and "blocked" in view.content
+    code, _ = await submitted(standin)
+    standin.block(WORKER_ID)
+    member = standin.user(STAFF_ID, "李老师")
+    await member.send_text(f"/answer {code} 已转交交通部门处理")
+    await member.expect_next(said("staff.answer_undelivered", code=code))
+    stored = bot.sync(suggestions.get, code)
+    assert stored is not None
+    assert (stored.answer, stored.status) == ("已转交交通部门处理", Status.ANSWERED)
+    await member.send_text(f"/view {code}")
+    view = await member.expect_next(said("staff.new", code=code))
+    assert said("staff.undelivered").search(view.content) and "blocked" in view.content
 
 
 async def test_recategorize_stores_training_example_and_tells_worker_nothing(
     bot: RunningBot, standin: StandIn
 ) -> None:
-    code = await submitted(standin, "小区保安不让骑手进，只能把电动车停在外面")
-    group = standin.group(STAFF_CHAT)
-    await group.expect(code)
-    staff = staff_in_group(standin)
-    await staff.press("🏷 改类别")
-    await group.expect(code)  # the buttons turn into categories
-    answer = await staff.press("交通与通行", wait_answer=True)
-    assert "交通与通行" in answer.text
-    stored = bot.store.get_suggestion(code)
+    text = "小区保安不让骑手进，只能把电动车停在外面"
+    code, _ = await submitted(standin, text)
+    sid = suggestion_id(bot, code)
+    group = staff_group(standin)
+    member = staff_in_group(standin)
+    await member.press(data=f"st:cat:{sid}")
+    listing = await group.expect_next(code, keyboard_edits=True)  # the buttons: categories
+    assert listing.method == "editMessageReplyMarkup"
+    assert f"st:set:{sid}:traffic_access" in listing.callback_data
+    assert listing.callback_data[-1] == f"st:back:{sid}"
+    traffic = label("category", "traffic_access", "zh")
+    answer = await member.press(traffic, wait_answer=True)
+    assert answer.text is not None and said("staff.recategorized", name=traffic).search(answer.text)
+    card = await group.expect_next(said("staff.category", name=traffic))
+    assert card.edited and card.callback_data[0] == f"st:acc:{sid}"  # the card's own buttons
+    stored = bot.sync(suggestions.get, code)
+    assert stored is not None
     assert stored.category == "traffic_access" and not stored.needs_review
-    assert ("小区保安不让骑手进，只能把电动车停在外面", "traffic_access") in (
-        bot.store.reviewed_examples()
-    )
-    worker = standin.user(1001)
-    assert [m for m in worker.drain() if "类别" in m.content] == []
+    assert (text, "traffic_access") in bot.sync(training.reviewed_examples)
+    # the worker heard nothing and is owed nothing: the next thing in their chat is /my's
+    assert bot.sync(owed_to, WORKER_ID) == ["receipt"]
+    worker = worker_of(standin)
+    await worker.send_text("/my")
+    await worker.expect_next(said("my.header", total=1))
 
 
 async def test_templates_saved_and_used(bot: RunningBot, standin: StandIn) -> None:
-    staff = standin.user(STAFF_ID, "李老师")
-    await staff.send_text("/template 已转交 | 您好，已转交相关部门，请耐心等待。")
-    await staff.expect("已保存常用答复")
-    await staff.send_text("/templates")
-    await staff.expect("已转交")
-    code = await submitted(standin)
-    group = standin.group(STAFF_CHAT)
-    await group.expect(code)
-    in_group = staff_in_group(standin)
-    await in_group.press("💬 答复")
-    await group.expect("常用答复")
-    await in_group.press("📋 已转交")
-    await group.expect("请耐心等待")
-    await in_group.press("📤 发送")
-    await standin.user(1001).expect("请耐心等待")
+    member = standin.user(STAFF_ID, "李老师")
+    saved = "您好，已转交相关部门，请耐心等待。"
+    await member.send_text(f"/template 已转交 | {saved}")
+    confirmation = await member.expect_next(said("staff.template_saved"))
+    [(tid, name, text)] = bot.sync(staff.list)
+    assert (name, text) == ("已转交", saved)
+    assert said("staff.template_saved", id=tid).search(confirmation.content)
+    await member.send_text("/templates")
+    listing = await member.expect_next(said("staff.templates_list"))
+    assert "已转交" in listing.content and saved in listing.content
+    code, _ = await submitted(standin)
+    sid = suggestion_id(bot, code)
+    group = staff_group(standin)
+    in_group = await start_answer(standin, sid, code)
+    offer = await group.expect_next(said("staff.answer_templates"))
+    assert offer.callback_data == [f"sa:tpl:{sid}:{tid}"]
+    await in_group.press(data=f"sa:tpl:{sid}:{tid}")
+    await group.expect_next(said("staff.answer_preview", code=code, text=saved))
+    await in_group.press(data=f"sa:send:{sid}")
+    await group.expect_next(said("staff.answer_sent", code=code))
+    await worker_of(standin).expect_next(said("worker.answer", code=code, answer=saved))
 
 
 async def test_follow_up_reopens_once(bot: RunningBot, standin: StandIn) -> None:
-    code = await submitted(standin)
-    staff = standin.user(STAFF_ID, "李老师")
-    await staff.send_text(f"/answer {code} 已处理")
-    worker = standin.user(1001)
-    await worker.expect("有了答复")
-    await worker.press("问题还没解决")
-    await worker.expect("继续跟进")
-    await standin.group(STAFF_CHAT).expect("还没解决")
-    assert bot.store.get_suggestion(code).status == "in_progress"
-    await worker.press("问题还没解决")
-    await worker.expect("已经反馈过一次")
+    code, _ = await submitted(standin)
+    sid = suggestion_id(bot, code)
+    member = standin.user(STAFF_ID, "李老师")
+    await member.send_text(f"/answer {code} 已处理")
+    await member.expect_next(said("staff.answer_sent", code=code))
+    worker = worker_of(standin)
+    await worker.expect_next(said("worker.answer", code=code, answer="已处理"))
+    await worker.press(data=f"fu:{sid}")
+    await worker.expect_next(said("worker.followed_up", code=code))
+    notice = await staff_group(standin).expect_next(said("staff.followup_notice", code=code))
+    assert notice.callback_data[0] == f"st:acc:{sid}"  # staff can act on it at once
+    stored = bot.sync(suggestions.get, code)
+    assert stored is not None and stored.status == Status.IN_PROGRESS
+    await worker.press(data=f"fu:{sid}")
+    await worker.expect_next(said("worker.follow_up_once"))
 
 
 async def test_staff_commands_look_unknown_to_workers(bot: RunningBot, standin: StandIn) -> None:
-    code = await submitted(standin)
-    worker = standin.user(1001)
+    code, _ = await submitted(standin)
+    worker = worker_of(standin)
     for command in (f"/view {code}", "/inbox", f"/answer {code} hi", "/templates", "/nope"):
         await worker.send_text(command)
-        assert "没有这个命令" in (await worker.reply()).content
-    assert bot.store.get_suggestion(code).answer is None
+        await worker.expect_next(said("unknown_command"))
+    stored = bot.sync(suggestions.get, code)
+    assert stored is not None and stored.answer is None
 
 
 async def test_inbox_pages_and_filters(bot: RunningBot, standin: StandIn) -> None:
-    codes = [await submitted(standin, f"第{i}条：换电站排队太久") for i in range(6)]
-    staff = standin.user(STAFF_ID, "李老师")
-    await staff.send_text("/inbox")
-    first = await staff.expect("待办建议")
-    assert (
-        "共 6 条" in first.content and codes[-1] in first.content and codes[0] not in first.content
-    )
-    await staff.press("下一页")
-    second = await staff.expect(codes[0])
-    assert second.edited
-    await staff.send_text("/inbox adopted")
-    await staff.expect("没有符合条件")
-    await staff.send_text("/inbox 瞎写")
-    await staff.expect("用法")
+    worker = worker_of(standin)
+    codes = [await submit(worker, f"第{i}条：换电站排队太久") for i in range(6)]
+    member = standin.user(STAFF_ID, "李老师")
+    await member.send_text("/inbox")
+    first = await member.expect_next(said("staff.inbox_header", total=6))
+    assert codes[-1] in first.content and codes[0] not in first.content
+    assert first.callback_data[-1] == "ib:p:1:-:-"
+    await member.press(data="ib:p:1:-:-")
+    second = await member.expect_next(said("staff.inbox_header", total=6))
+    assert second.edited and codes[0] in second.content and codes[-1] not in second.content
+    await member.send_text("/inbox adopted")
+    await member.expect_next(said("staff.inbox_empty"))
+    await member.send_text("/inbox 瞎写")
+    await member.expect_next(said("staff.inbox_usage"))
 
 
 async def test_view_shows_history(bot: RunningBot, standin: StandIn) -> None:
-    code = await submitted(standin)
-    staff = standin.user(STAFF_ID, "李老师")
-    await staff.send_text(f"/answer {code} 收到")
-    await staff.expect("答复已发送")
-    await staff.send_text(f"/view {code}")
-    view = await staff.expect("记录")
-    assert "created" in view.content and "answered" in view.content and "收到" in view.content
+    code, _ = await submitted(standin)
+    member = standin.user(STAFF_ID, "李老师")
+    await member.send_text(f"/answer {code} 收到")
+    await member.expect_next(said("staff.answer_sent", code=code))
+    await member.send_text(f"/view {code}")
+    view = await member.expect_next(said("staff.history"))
+    assert said("staff.answer_shown", answer="收到").search(view.content)
+    history = said("staff.history").split(view.content)[-1]
+    assert "created" in history and "answered" in history  # the events' kinds
 
 
 async def test_delete_me_unlinks_suggestions(bot: RunningBot, standin: StandIn) -> None:
-    worker = standin.user(1001, "小王")
-    await walk_to_summary(worker, "希望多建几个司机之家", anonymous=False)
-    await worker.press("确认提交")
-    code = CODE.search((await worker.expect("已收到")).content).group(0)
+    worker = worker_of(standin)
+    code = await submit(worker, "希望多建几个司机之家", anonymous=False)
     await worker.send_text("/delete_me")
-    await worker.expect("确定要删除")
-    await worker.press("确定删除")
-    await worker.expect("1 条建议已和您断开关联")
-    stored = bot.store.get_suggestion(code, with_events=True)
+    await worker.expect_next(said("delete.confirm"))
+    await worker.press(data="dm:yes")
+    await worker.expect_next(said("delete.done", count=1))
+    stored = bot.sync(suggestions.get, code, with_events=True)
+    assert stored is not None
     assert (stored.user_id, stored.chat_id, stored.contact_name, stored.anonymous) == (
         None, None, None, True,
     )  # fmt: skip
-    assert all(e.actor_id != 1001 for e in stored.events)
-    assert bot.store.get_user(1001) is None
+    assert all(e.actor_id != WORKER_ID for e in stored.events)
+    assert bot.sync(users.get, WORKER_ID) is None
     await worker.send_text("/my")
-    await worker.expect("还没有提过建议")
+    await worker.expect_next(said("my.empty"))
 
 
 async def test_pending_answer_survives_restart(bot: RunningBot, standin: StandIn) -> None:
-    code = await submitted(standin)
-    group = standin.group(STAFF_CHAT)
-    await group.expect(code)
-    staff = staff_in_group(standin)
-    await staff.press("💬 答复")
-    await group.expect("请回复这条消息")
+    code, _ = await submitted(standin)
+    member = await start_answer(standin, suggestion_id(bot, code), code)
     await bot.restart()
-    await staff.send_text("重启后的答复")
-    await group.expect("答复预览")
+    await member.send_text("重启后的答复")
+    await staff_group(standin).expect_next(
+        said("staff.answer_preview", code=code, text="重启后的答复")
+    )
 
 
 async def test_staff_help_lists_staff_commands(bot: RunningBot, standin: StandIn) -> None:
-    await standin.user(STAFF_ID).send_text("/help")
-    assert "/inbox" in (await standin.user(STAFF_ID).reply()).content
-    await standin.user(1001).send_text("/help")
-    assert "/inbox" not in (await standin.user(1001).reply()).content
+    member = standin.user(STAFF_ID)
+    await member.send_text("/help")
+    answer = await member.expect_next(said("help"))
+    assert said("help.staff").search(answer.content)
+    worker = worker_of(standin)
+    await worker.send_text("/help")
+    answer = await worker.expect_next(said("help"))
+    assert not said("help.staff").search(answer.content)

@@ -7,8 +7,9 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.handlers.suggest_flow import MAX_TEXT, clean_text, text_problem
-from classifier.text import normalize, strip_invisible
+from bot.core.suggest.flow import MAX_TEXT, text_problem
+from bot.core.text import clean_text
+from textnorm import normalize, strip_invisible
 
 ANY_TEXT = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300
@@ -37,7 +38,7 @@ def test_clean_text_and_problem_never_raise(value: str) -> None:
     assert cleaned == cleaned.strip()
     assert not any(unicodedata.category(ch) in ("Cf", "Co") for ch in cleaned)
     problem = text_problem(cleaned)
-    assert problem is None or problem[0] in {"suggest.empty", "suggest.too_long",
-                                             "suggest.no_words"}  # fmt: skip
+    known = {"suggest.empty", "suggest.too_long", "suggest.too_short", "suggest.no_words"}
+    assert problem is None or problem[0] in known
     if problem is None:
         assert 0 < len(cleaned) <= MAX_TEXT

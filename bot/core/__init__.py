@@ -1,0 +1,1 @@
+"""The channel-neutral core: events in, actions out; conversations, features, the outbox."""

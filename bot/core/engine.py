@@ -1,0 +1,302 @@
+"""The core's one entry point: an event in, the actions to take out.
+
+    engine = Engine(services)
+    await engine.start()                  # conversations read back after a restart
+    actions = await engine.handle(event)  # what to send, edit, answer
+    due = await engine.sweep()            # conversations idle past the timeout, ended
+
+Who gets the event first: a staff member's answer being written takes its text and its
+buttons; a worker in the middle of a suggestion gets everything (other commands are
+asked about, not lost); otherwise commands, buttons and messages go to their feature.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import Enum
+from typing import Any
+
+from bot.catalog import lang_of, t
+from bot.core import buttons as b
+from bot.core.actions import Action, Message, RemoveKeys
+from bot.core.context import Ctx, Services
+from bot.core.errors import UserFacingError
+from bot.core.events import Command, Event, Location, Press, Text
+from bot.core.features import (
+    answer,
+    faq,
+    mine,
+    policies,
+    privacy,
+    reports,
+    staff,
+    start,
+    stations,
+)
+from bot.core.knowledge import describe, reload_knowledge
+from bot.core.suggest import flow as suggest
+from bot.core.suggest.draft import ACTIVE, NAME, PARKED
+from bot.core.text import clean_text
+from bot.storage import users
+
+logger = logging.getLogger(__name__)
+STAFF_LANG = "zh"
+
+
+class Access(Enum):
+    ANYONE = "anyone"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Route:
+    run: Callable[[Ctx, Any], Awaitable[None]]
+    access: Access = Access.ANYONE
+
+
+def _plain(fn: Callable[[Ctx], Awaitable[None]]) -> Callable[[Ctx, Any], Awaitable[None]]:
+    async def run(ctx: Ctx, _: Any) -> None:
+        await fn(ctx)
+
+    return run
+
+
+def _argv(fn: Callable[[Ctx, list[str]], Awaitable[None]]) -> Callable[[Ctx, Any], Awaitable[None]]:
+    async def run(ctx: Ctx, command: Command) -> None:
+        await fn(ctx, command.argv)
+
+    return run
+
+
+def _args(fn: Callable[[Ctx, str], Awaitable[None]]) -> Callable[[Ctx, Any], Awaitable[None]]:
+    async def run(ctx: Ctx, command: Command) -> None:
+        await fn(ctx, command.args)
+
+    return run
+
+
+async def nothing_to_cancel(ctx: Ctx) -> None:
+    """/cancel outside a conversation."""
+    ctx.say(ctx.t("suggest.nothing_to_cancel"))
+
+
+async def reload_command(ctx: Ctx) -> None:
+    """/reload: reload the FAQ, station and policy files; report exactly what is wrong."""
+    result = await reload_knowledge(ctx.services)
+    if result is not None:
+        ctx.say(describe(result, ctx.lang))
+
+
+async def ask_prompt(ctx: Ctx) -> None:
+    await faq.ask_command(ctx)
+
+
+COMMANDS: dict[str, Route] = {
+    "start": Route(_plain(start.start)),
+    "help": Route(_plain(start.help_command)),
+    "language": Route(_plain(start.switch_language)),
+    "suggest": Route(_plain(suggest.begin)),
+    "cancel": Route(_plain(nothing_to_cancel)),
+    "my": Route(_plain(mine.my_command)),
+    "ask": Route(_args(faq.ask_command)),
+    "stations": Route(_plain(stations.stations_command)),
+    "policies": Route(_plain(policies.policies_command)),
+    "delete_me": Route(_plain(privacy.delete_me)),
+    "view": Route(_argv(staff.view), Access.STAFF),
+    "inbox": Route(_argv(staff.inbox), Access.STAFF),
+    "answer": Route(_args(answer.answer_command), Access.STAFF),
+    "templates": Route(_plain(answer.templates_command), Access.STAFF),
+    "template": Route(_args(answer.template_command), Access.STAFF),
+    "template_del": Route(_argv(answer.template_delete), Access.STAFF),
+    "stats": Route(_plain(reports.stats), Access.STAFF),
+    "export": Route(_argv(reports.export), Access.STAFF),
+    "reload": Route(_plain(reload_command), Access.ADMIN),
+}
+
+MENU: dict[b.MenuItem, Callable[[Ctx], Awaitable[None]]] = {
+    b.MenuItem.SUGGEST: suggest.begin,
+    b.MenuItem.MY: mine.my_command,
+    b.MenuItem.ASK: ask_prompt,
+    b.MenuItem.STATIONS: stations.stations_command,
+    b.MenuItem.POLICIES: policies.policies_command,
+    b.MenuItem.HELP: start.help_command,
+    b.MenuItem.LANGUAGE: start.switch_language,
+}
+
+
+async def menu(ctx: Ctx, button: b.Menu) -> None:
+    await MENU[button.item](ctx)
+
+
+async def suggest_button(ctx: Ctx, button: Any) -> None:
+    """A suggestion button while no suggestion is going on."""
+    if isinstance(button, b.Suggest) and button.act in (b.SuggestAct.RESUME,
+                                                       b.SuggestAct.RESTART):  # fmt: skip
+        await suggest.parked_button(ctx, button.act)
+        return
+    await suggest.stale(ctx)
+
+
+async def ignore(ctx: Ctx, _: Any) -> None:
+    """A button of something that is over (an answer already sent or cancelled)."""
+
+
+BUTTONS: dict[type, Route] = {
+    b.Menu: Route(menu),
+    b.Suggest: Route(suggest_button),
+    b.PickWorker: Route(suggest_button),
+    b.PickCategory: Route(suggest_button),
+    b.EditPart: Route(suggest_button),
+    b.Interrupt: Route(suggest_button),
+    b.MyPage: Route(mine.my_page),
+    b.FollowUp: Route(mine.follow_up),
+    b.FaqEntry: Route(faq.faq_entry),
+    b.FaqPass: Route(faq.pass_on),
+    b.StationFilter: Route(stations.filter_button),
+    b.StationView: Route(stations.station_button),
+    b.PolicyList: Route(policies.policy_list),
+    b.PolicyOpen: Route(policies.policy_button),
+    b.PolicyLink: Route(policies.policy_button),
+    b.StaffStatus: Route(staff.change_status, Access.STAFF),
+    b.StaffCategories: Route(staff.pick_category, Access.STAFF),
+    b.StaffSetCategory: Route(staff.set_category, Access.STAFF),
+    b.StaffCard: Route(staff.back_to_card, Access.STAFF),
+    b.StaffAnswer: Route(answer.start_answer, Access.STAFF),
+    b.AnswerSend: Route(ignore, Access.STAFF),
+    b.AnswerCancel: Route(ignore, Access.STAFF),
+    b.AnswerTemplate: Route(ignore, Access.STAFF),
+    b.InboxOpen: Route(staff.inbox_open, Access.STAFF),
+    b.InboxPage: Route(staff.inbox_page, Access.STAFF),
+    b.DeleteMe: Route(privacy.delete_answer),
+}
+
+
+class Engine:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def start(self) -> None:
+        """Read every conversation's step back from the database."""
+        await self.services.talks.start([NAME, answer.NAME])
+
+    async def handle(self, event: Event) -> list[Action]:
+        """Everything the bot does in answer to `event`, in order."""
+        ctx = Ctx(self.services, event, self.services.memories.of(event.who))
+        try:
+            await self._remember(ctx)
+            await self._route(ctx)
+            if ctx.then is not None:  # the worker left a suggestion to do this instead
+                body, ctx.then, ctx._button = ctx.then, None, None
+                ctx.event = Event(event.who, body, event.event_id)
+                await self._route(ctx)
+        except UserFacingError as exc:
+            ctx.say(ctx.t(exc.key, **exc.values))
+        except Exception:
+            logger.exception("unhandled error in event %s", event.event_id)
+            ctx.say(ctx.t("error"))
+        return ctx.out
+
+    async def _remember(self, ctx: Ctx) -> None:
+        """On a person's first event in this process: store them, learn their language."""
+        if ctx.memory.seen:
+            return
+        who = ctx.who
+        stored = await ctx.db(users.touch, who.user_id, lang_of(who.lang_hint), who.name or None,
+                              who.username, now=ctx.now())  # fmt: skip
+        ctx.memory.lang = lang_of(stored.language) if stored.language else lang_of(who.lang_hint)
+        ctx.memory.seen = True
+
+    async def _route(self, ctx: Ctx) -> None:
+        writing = answer.active(ctx)
+        if writing is not None and await answer.handle(ctx, writing):
+            return
+        step = suggest.active(ctx)
+        if step is not None:
+            await suggest.handle(ctx, step)
+            return
+        body = ctx.event.body
+        if isinstance(body, Command):
+            await self._command(ctx, body)
+        elif isinstance(body, Press):
+            await self._button(ctx)
+        elif ctx.who.private:
+            await self._message(ctx)
+
+    async def _command(self, ctx: Ctx, command: Command) -> None:
+        route = COMMANDS.get(command.name)
+        if route is None:
+            if ctx.who.private:
+                ctx.say(ctx.t("unknown_command"))
+            return
+        if await self._allowed(ctx, route):
+            await route.run(ctx, command)
+
+    async def _button(self, ctx: Ctx) -> None:
+        button = ctx.button
+        route = BUTTONS.get(type(button)) if button is not None else None
+        if route is None:  # an old keyboard, or forged data
+            ctx.toast(ctx.t("button.expired"))
+            return
+        if await self._allowed(ctx, route):
+            await route.run(ctx, button)
+
+    async def _allowed(self, ctx: Ctx, route: Route) -> bool:
+        """Staff and admin routes check the role on every call; others are refused the way
+        an unknown command is (a button gets an alert)."""
+        if route.access is Access.ANYONE:
+            return True
+        role_ok = await (ctx.is_admin() if route.access is Access.ADMIN else ctx.is_staff())
+        if role_ok:
+            return True
+        if isinstance(ctx.event.body, Press):
+            ctx.toast(ctx.t("staff.refused"), alert=True)
+        elif ctx.who.private:
+            ctx.say(ctx.t("unknown_command"))
+        return False
+
+    async def _message(self, ctx: Ctx) -> None:
+        """A message outside any conversation, in a private chat."""
+        body = ctx.event.body
+        if isinstance(body, Location):
+            await stations.got_location(ctx, body.latitude, body.longitude)
+            return
+        if isinstance(body, Text):
+            text = clean_text(body.text)
+            if not text:
+                return
+            district = stations.district_of(ctx, text)
+            if district is not None:
+                await stations.show_district(ctx, district)
+            else:
+                await faq.typed_question(ctx, text)
+            return
+        await start.menu_title(ctx)
+
+    async def sweep(self) -> list[tuple[int, list[Action]]]:
+        """End conversations idle past the timeout; the messages that say so, per chat."""
+        talks, idle = (
+            self.services.talks,
+            timedelta(seconds=self.services.settings.conversation_timeout),
+        )
+        minutes = max(1, round(idle.total_seconds() / 60))
+        due: list[tuple[int, list[Action]]] = []
+        for row in await talks.expire(NAME, idle, states=ACTIVE):
+            lang = str(row.data.get("lang", "zh"))
+            due.append(
+                (row.chat_id, [Message(t("suggest.timeout", lang, minutes=minutes), RemoveKeys())])
+            )
+        await talks.expire(NAME, suggest.PARKED_FOR, states=frozenset({PARKED}))
+        for row in await talks.expire(answer.NAME, idle):
+            lang = str(row.data.get("lang", STAFF_LANG))
+            code = str(row.data.get("code", ""))
+            due.append(
+                (
+                    row.chat_id,
+                    [Message(t("staff.answer_expired", lang, code=code, minutes=minutes))],
+                )
+            )
+        return due

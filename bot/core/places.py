@@ -1,0 +1,27 @@
+"""Places in words: a shared location as its district and nearest landmark, distances."""
+
+from __future__ import annotations
+
+from bot.catalog import t
+from knowledge import KnowledgeBase
+
+
+def describe_location(lat: float, lon: float, kb: KnowledgeBase | None, lang: str) -> str:
+    """ "兴隆台区 · 惠宾大街驿站附近（约 120 米）": the district and the nearest station."""
+    stations = kb.stations if kb is not None else None
+    if stations is None or not stations.contains_city(lat, lon):
+        return t("suggest.location_far", lang, lat=f"{lat:.4f}", lon=f"{lon:.4f}")
+    hits = stations.nearest(lat, lon, k=1)
+    if not hits:
+        return t("suggest.location_far", lang, lat=f"{lat:.4f}", lon=f"{lon:.4f}")
+    near = hits[0]
+    return t("suggest.location_near", lang, district=near.station.district,
+             landmark=near.station.name, distance=distance_text(near.distance_m, lang))  # fmt: skip
+
+
+def distance_text(metres: float | None, lang: str) -> str:
+    if metres is None:
+        return ""
+    if metres < 1000:
+        return t("unit.metres", lang, n=f"{metres:.0f}")
+    return t("unit.km", lang, n=f"{metres / 1000:.1f}")

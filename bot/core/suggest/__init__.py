@@ -1,0 +1,1 @@
+"""The suggestion conversation: its draft, its screens and its steps."""
