@@ -229,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_export)
     from knowledge.cli import register as register_knowledge
 
-    def add_reload(kb: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    def add_reload(kb: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         reload = kb.add_parser("reload", help="validate, then make the running bot reload them")
         reload.set_defaults(func=_kb_reload)
 

@@ -65,8 +65,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "CONVERSATION_TIMEOUT",
         "900",
-        "Seconds of silence after which an unfinished "
-        "suggestion conversation ends (the worker is told).",
+        "Seconds of silence after which an unfinished conversation ends (a worker's "
+        "suggestion, a staff member's answer); the person is told.",
     ),
     Setting("SUGGESTIONS_PER_DAY", "10", "How many suggestions one worker may submit per day."),
     Setting(
@@ -234,8 +234,8 @@ class Settings:
             knowledge_watch=_flag(v["KNOWLEDGE_WATCH"]),
         )
 
-    def with_values(self, **changes: object) -> Settings:
+    def with_values(self, **changes: Any) -> Settings:
         """A copy with some fields replaced (tests and the demo use this)."""
         from dataclasses import replace
 
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)

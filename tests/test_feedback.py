@@ -9,11 +9,14 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from bot.storage import Database, suggestions, training, users
 
 CLI = [sys.executable, "-c", "from bot.cli import main; main()"]
 
 
+@pytest.mark.slow  # trains a model in a child process: about 3.5 s
 def test_train_include_reviewed_reads_staff_corrections(
     db: Database, database_url: str, tmp_path: Path
 ) -> None:

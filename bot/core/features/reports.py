@@ -7,6 +7,7 @@ import os
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Literal
 
 from bot.catalog import label, labels
 from bot.core.actions import Document, Picture
@@ -22,6 +23,8 @@ from bot.export import (
 )
 from bot.storage import suggestions
 
+Format = Literal["xlsx", "csv"]
+FORMATS: dict[str, Format] = {"xlsx": "xlsx", "csv": "csv"}
 WEEKS = 12
 MAX_UPLOAD = 50 * 1024 * 1024  # what a bot may send through the Bot API
 EXPORT_LANG = "zh"  # spreadsheets go to meetings in Chinese
@@ -42,14 +45,18 @@ async def stats(ctx: Ctx) -> None:
     ctx.out.append(Picture(png, caption=caption))
 
 
-def parse_export_args(args: list[str]) -> tuple[str, ExportFilter, bool]:
+def parse_export_args(args: list[str]) -> tuple[Format, ExportFilter, bool]:
     """`[xlsx|csv] [YYYY-MM-DD [YYYY-MM-DD]] [category] [status] [identity]`, in any order."""
-    fmt, dates, category, status, identity = "xlsx", [], None, None, False
+    fmt: Format = "xlsx"
+    dates: list[date] = []
+    category: str | None = None
+    status: str | None = None
+    identity = False
     for arg in args:
         if arg in ("identity", "实名"):
             identity = True
-        elif arg in ("xlsx", "csv"):
-            fmt = arg
+        elif arg in FORMATS:
+            fmt = FORMATS[arg]
         elif arg in category_ids():
             category = arg
         elif Status.parse(arg) is not None:
@@ -74,7 +81,7 @@ async def export(ctx: Ctx, args: list[str]) -> None:
         ctx.say(ctx.t("export.usage", bad=str(exc)))
         return
     names = labels("category", category_ids(), EXPORT_LANG)
-    options = ExportOptions(fmt, ctx.services.tz, names, identity)  # type: ignore[arg-type]
+    options = ExportOptions(fmt, ctx.services.tz, names, identity)
     filename = default_filename(options, filt, ctx.services.clock.now())
     handle, name = tempfile.mkstemp(prefix="nuanxin-export-", suffix=f".{fmt}")
     os.close(handle)
