@@ -5,6 +5,7 @@ Bot API stand-in, which runs here together with the scripted workers. Each worke
 update, waits for the bot's answer, and sends the next; latency is that wait.
 
     .venv/bin/python bench/bot_throughput.py [--workers 20] [--rounds 5] [--single 40] [--repeat 3]
+        [--against DIR]   # also the bot of another checkout, interleaved: before and after
 """
 
 from __future__ import annotations
@@ -107,7 +108,11 @@ async def drive(
 
 
 def start_bot(
-    kind: str, standin: StandIn, database_url: str, production_limits: bool = False
+    kind: str,
+    standin: StandIn,
+    database_url: str,
+    production_limits: bool = False,
+    checkout: str | None = None,
 ) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
@@ -124,6 +129,8 @@ def start_bot(
     if production_limits:
         for name in ("OUTGOING_LIMITS", "FLOOD_BURST", "SUGGESTIONS_PER_DAY"):
             env.pop(name)
+    if checkout is not None:  # another version of the bot (e.g. a worktree of an older commit)
+        env["PYTHONPATH"] = checkout
     if kind == "full":
         args = [sys.executable, "-c", "from bot.cli import main; main()", "run"]
     else:
@@ -174,11 +181,13 @@ def fresh_database(kind: str) -> tuple[str, Callable[[], None]]:
     return f"{POSTGRES}{sep}options=-csearch_path%3D{schema}", drop
 
 
-async def measure(kind: str, db: str, args: argparse.Namespace) -> dict[str, object]:
+async def measure(
+    kind: str, db: str, args: argparse.Namespace, checkout: str | None = None
+) -> dict[str, object]:
     url, drop = fresh_database(db) if kind == "full" else ("sqlite:///:memory:", lambda: None)
     async with StandIn() as standin:
         standin.group(STAFF_CHAT)
-        proc = start_bot(kind, standin, url)
+        proc = start_bot(kind, standin, url, checkout=checkout)
         try:
             await wait_polling(standin, proc)
             await drive(standin, kind, 1, 1, 900_000)  # warm-up
@@ -190,7 +199,7 @@ async def measure(kind: str, db: str, args: argparse.Namespace) -> dict[str, obj
             await stop_bot(proc)
             drop()
     return {
-        "bot": LABELS[kind],
+        "bot": LABELS[kind] + (f" ({Path(checkout).name})" if checkout else ""),
         "db": db if kind == "full" else "-",
         "updates/s": many.updates / elapsed,
         "p50": percentile(single.latencies, 0.5),
@@ -250,17 +259,25 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=40, help="conversations, single worker")
     parser.add_argument("--db", nargs="+", default=["sqlite", "postgres"])
     parser.add_argument("--repeat", type=int, default=3, help="runs of each row (medians)")
+    parser.add_argument(
+        "--against",
+        metavar="DIR",
+        help="also run the conversation rows with the bot of another checkout (e.g. a git "
+        "worktree of an older commit), interleaved with this one: a before/after table",
+    )
     parser.add_argument("--serve-echo", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--aiohttp", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_echo:
         serve_echo(args.aiohttp)
         return
-    configs = [("echo", "-"), ("echo-aiohttp", "-")] + [("full", db) for db in args.db]
-    runs: dict[tuple[str, str], list[dict[str, Any]]] = {c: [] for c in configs}
+    checkouts: list[str | None] = [None] + ([args.against] if args.against else [])
+    configs = [("echo", "-", None), ("echo-aiohttp", "-", None)]
+    configs += [("full", db, checkout) for db in args.db for checkout in checkouts]
+    runs: dict[tuple[str, str, str | None], list[dict[str, Any]]] = {c: [] for c in configs}
     for _ in range(args.repeat):  # interleaved, so a noisy minute hits every row alike
-        for kind, db in configs:
-            runs[kind, db].append(asyncio.run(measure(kind, db, args)))
+        for kind, db, checkout in configs:
+            runs[kind, db, checkout].append(asyncio.run(measure(kind, db, args, checkout)))
     print(
         f"\n{args.workers} concurrent workers x {args.rounds} conversations for updates/s; "
         f"one worker x {args.single} conversations for latency; median of {args.repeat} runs\n"
@@ -270,9 +287,9 @@ def main() -> None:
         "| p50 ms (1 worker) | p99 ms (1 worker) |"
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|")
-    base = median_of(runs["echo", "-"], "updates/s")
-    fair = median_of(runs["echo-aiohttp", "-"], "updates/s")
-    for (_kind, db), rows in runs.items():
+    base = median_of(runs["echo", "-", None], "updates/s")
+    fair = median_of(runs["echo-aiohttp", "-", None], "updates/s")
+    for (_kind, db, _checkout), rows in runs.items():
         rate = median_of(rows, "updates/s")
         print(
             f"| {rows[0]['bot']} | {db} | {rate:.0f} | {rate / base:.2f} | {rate / fair:.2f} | "
@@ -280,14 +297,15 @@ def main() -> None:
             f"{median_of(rows, 'p99'):.2f} |"
         )
     print("\nPer step, one worker (median over runs of each run's p50 / p99 / max, ms):\n")
-    print("| database | step | p50 | p99 | max |")
-    print("|---|---|---:|---:|---:|")
-    for (kind, db), rows in runs.items():
+    print("| bot | database | step | p50 | p99 | max |")
+    print("|---|---|---|---:|---:|---:|")
+    for (kind, db, _checkout), rows in runs.items():
         if kind != "full":
             continue
         for step in rows[0]["steps"]:
             cells = [statistics.median(r["steps"][step][i] for r in rows) for i in range(3)]
-            print(f"| {db} | {step} | " + " | ".join(f"{c:.2f}" for c in cells) + " |")
+            label = rows[0]["bot"]
+            print(f"| {label} | {db} | {step} | " + " | ".join(f"{c:.2f}" for c in cells) + " |")
 
 
 def median_of(rows: list[dict[str, Any]], key: str) -> float:

@@ -29,7 +29,11 @@ _PG_POOL: dict[str, Any] = {
     "pool_timeout": 10,
     "connect_args": {"connect_timeout": 5},
 }
-_PG_ASYNC_POOL: dict[str, Any] = {**_PG_POOL, "pool_pre_ping": False}
+# The bot handles up to 32 updates at once (bot.telegram.processing): enough connections
+# stay open for them, so a busy minute does not open and close connections (a server
+# process each) over and over.
+_PG_ASYNC_POOL: dict[str, Any] = {**_PG_POOL, "pool_pre_ping": False, "pool_size": 16,
+                                  "max_overflow": 16}  # fmt: skip
 
 
 class DatabaseError(Exception):
