@@ -59,6 +59,7 @@ _COUNT = select(func.count()).select_from(Suggestion)
 _COUNT_SINCE = _COUNT.where(
     Suggestion.user_id == bindparam("uid"), Suggestion.created_at >= bindparam("since")
 )
+_INTAKE = select(_COUNT_SINCE.scalar_subquery(), _WORKER_TYPE.scalar_subquery())
 
 # --- submitting -----------------------------------------------------------------------
 
@@ -197,10 +198,9 @@ def user_page(s: Session, user_id: int, offset: int = 0, limit: int = 5) -> Page
 @autocommit
 def intake_start(s: Session, user_id: int, since_utc: datetime) -> tuple[int, str | None]:
     """What a new suggestion needs to know: how many the worker submitted since a
-    (naive UTC) time, and their remembered worker type. One round trip each, one call."""
-    conn = s.connection()
-    count = conn.scalar(_COUNT_SINCE, {"uid": user_id, "since": since_utc}) or 0
-    return count, conn.scalar(_WORKER_TYPE, {"uid": user_id})
+    (naive UTC) time, and their remembered worker type. One statement: one round trip."""
+    row = s.connection().execute(_INTAKE, {"uid": user_id, "since": since_utc}).one()
+    return int(row[0] or 0), row[1]
 
 
 @autocommit
