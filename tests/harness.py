@@ -89,6 +89,26 @@ async def at_text_step(worker: FakeUser) -> None:
     await worker.expect_next(said("suggest.ask_text"))
 
 
+async def to_location(
+    worker: FakeUser, text: str = "司机之家晚上十点就关门，夜班没地方歇", worker_type: str = "rider"
+) -> None:
+    """/suggest, the text, the category question answered, the kind of work picked (when
+    asked): up to the question for the place."""
+    await at_text_step(worker)
+    await worker.send_text(text)
+    await past_text(worker, worker_type)
+
+
+async def past_text(worker: FakeUser, worker_type: str = "rider") -> None:
+    """After the text: the category answered and the kind of work (when asked), up to the
+    question for the place."""
+    message = await past_category(worker)
+    if said("suggest.ask_worker").search(message.content):
+        await worker.press(data=f"sg:w:{worker_type}")
+        message = await worker.reply()
+    assert said("suggest.ask_location").search(message.content), message
+
+
 async def walk_to_summary(
     worker: FakeUser,
     text: str = "站长天天罚款，超时一分钟扣五十",
@@ -98,13 +118,7 @@ async def walk_to_summary(
 ) -> BotMessage:
     """Drive a worker from /suggest to the summary: the category question answered, the
     kind of work picked (when asked), the place skipped."""
-    await at_text_step(worker)
-    await worker.send_text(text)
-    message = await past_category(worker)
-    if said("suggest.ask_worker").search(message.content):
-        await worker.press(data=f"sg:w:{worker_type}")
-        message = await worker.reply()
-    assert said("suggest.ask_location").search(message.content), message
+    await to_location(worker, text, worker_type)
     await worker.send_text("跳过")
     await worker.expect_next(said("suggest.ask_identity"))
     await worker.press(data="sg:anon" if anonymous else "sg:named")

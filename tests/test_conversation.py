@@ -10,7 +10,7 @@ import pytest
 from bot.core.clock import ManualClock
 from bot.settings import Settings
 from bot.storage import drafts, suggestions
-from standin import FakeUser, StandIn
+from standin import StandIn
 from tests.botkit import RunningBot
 from tests.conftest import STAFF_CHAT
 from tests.harness import (
@@ -19,21 +19,12 @@ from tests.harness import (
     code_of,
     past_category,
     said,
+    to_location,
     walk_to_summary,
 )
 
 UNSURE_TEXT = "路上没有充电的地方，站长还罚款"  # the seed model is unsure of this one
 SURE_TEXT = "站长天天罚款，超时一分钟扣五十，申诉也没人理"
-
-
-async def to_location(worker: FakeUser, text: str = "司机之家晚上十点就关门，夜班没地方歇") -> None:
-    await at_text_step(worker)
-    await worker.send_text(text)
-    message = await past_category(worker)
-    if said("suggest.ask_worker").search(message.content):
-        await worker.press(data="sg:w:rider")
-        message = await worker.reply()
-    assert said("suggest.ask_location").search(message.content), message
 
 
 # --- another command in the middle ---------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 
 from bot.logs import RedactTokens
 from standin import FakeUser, StandIn
-from tests.harness import at_text_step, past_category, said
+from tests.harness import said, to_location
 
 TOKEN = "987654321:AAHsecretTOKENvalue_zz-1234567890abc"
 SECRET = TOKEN.split(":")[1]
@@ -73,13 +73,7 @@ async def logged(log: Path, text: str, timeout: float = 30) -> None:
 
 async def submit_named_with_phone(worker: FakeUser, text: str, phone: str) -> None:
     """A suggestion with the worker's name and phone number on it, confirmed."""
-    await at_text_step(worker)
-    await worker.send_text(text)
-    message = await past_category(worker)
-    if said("suggest.ask_worker").search(message.content):
-        await worker.press(data="sg:w:rider")
-        message = await worker.reply()
-    assert said("suggest.ask_location").search(message.content), message
+    await to_location(worker, text)
     await worker.send_text("跳过")
     await worker.expect_next(said("suggest.ask_identity"))
     await worker.press(data="sg:named")
