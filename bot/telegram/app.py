@@ -163,8 +163,3 @@ async def _watch_job(context: Context) -> None:
             await perform(context.bot, message.chat or 0, [message])
         except TelegramError as exc:
             logger.warning("could not tell admin %s: %s", message.chat, exc)
-
-
-def job_names(app: App) -> list[str]:
-    """Names of the scheduled jobs (for diagnostics)."""
-    return [job.name or "" for job in app.job_queue.jobs()] if app.job_queue else []

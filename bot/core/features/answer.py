@@ -170,10 +170,6 @@ async def start_answer(ctx: Ctx, button: StaffAnswer) -> None:
         ctx.say(ctx.t("staff.answer_templates"), Buttons(tuple(rows)))
 
 
-async def stray_button(ctx: Ctx, _: object) -> None:
-    """A send / cancel / template button of an answer no longer being written: nothing."""
-
-
 async def deliver_answer(ctx: Ctx, suggestion_id: int, text: str) -> SuggestionView:
     """Store the answer and deliver it now (the staff member hears how that went)."""
     s = await ctx.db(suggestions.answer, suggestion_id, text, ctx.who.user_id, now=ctx.now())
