@@ -59,8 +59,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "WEBHOOK_SECRET",
         "",
-        "Secret token Telegram sends with every webhook call "
-        "(recommended when WEBHOOK_URL is set).",
+        "Secret token Telegram sends with every webhook call: required when WEBHOOK_URL is "
+        "set (1-256 of A-Z, a-z, 0-9, _ and -); `nuanxin run` refuses to start without it.",
     ),
     Setting(
         "CONVERSATION_TIMEOUT",
@@ -98,6 +98,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "KNOWLEDGE_WATCH", "0", "1 to reload the knowledge files automatically when they change."
+    ),
+    Setting(
+        "KNOWLEDGE_MAX_BYTES",
+        "5000000",
+        "Largest knowledge file accepted, in bytes; a bigger one is refused with its size "
+        "instead of being read.",
     ),
 )
 
@@ -185,6 +191,7 @@ class Settings:
     model_dir: Path
     knowledge_dir: Path | None
     knowledge_watch: bool
+    knowledge_max_bytes: int
 
     def __repr__(self) -> str:  # never show the token
         return f"Settings(database_url={self.database_url!r}, api={self.telegram_api_url!r})"
@@ -232,6 +239,7 @@ class Settings:
             model_dir=Path(v["MODEL_DIR"]),
             knowledge_dir=Path(v["KNOWLEDGE_DIR"]) if v["KNOWLEDGE_DIR"] else None,
             knowledge_watch=_flag(v["KNOWLEDGE_WATCH"]),
+            knowledge_max_bytes=get("KNOWLEDGE_MAX_BYTES", int),
         )
 
     def with_values(self, **changes: Any) -> Settings:

@@ -22,10 +22,17 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivateChatButton:
+    """A button that opens the person's one-to-one chat with the bot (from a group)."""
+
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
 class Buttons:
     """Inline buttons under a message, row by row."""
 
-    rows: tuple[tuple[Button, ...], ...]
+    rows: tuple[tuple[Button | PrivateChatButton, ...], ...]
 
     @classmethod
     def grid(cls, buttons: list[Button], per_row: int) -> Buttons:

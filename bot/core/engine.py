@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.catalog import lang_of, t
 from bot.core import buttons as b
-from bot.core.actions import Action, Message, RemoveKeys
+from bot.core.actions import Action, Buttons, Message, PrivateChatButton, RemoveKeys
 from bot.core.context import Ctx, Services
 from bot.core.errors import UserFacingError
 from bot.core.events import Command, Event, Location, Press, Text
@@ -56,6 +56,13 @@ class Access(Enum):
 class Route:
     run: Callable[[Ctx, Any], Awaitable[None]]
     access: Access = Access.ANYONE
+    private: bool = False  # a worker's own feature: only in a one-to-one chat with the bot
+
+
+def _worker(run: Callable[[Ctx, Any], Awaitable[None]]) -> Route:
+    """A route of a worker's own features (suggestions, /my, questions...): in a group, the
+    bot points to the private chat instead, so nobody's answers are read by the group."""
+    return Route(run, private=True)
 
 
 def _plain(fn: Callable[[Ctx], Awaitable[None]]) -> Callable[[Ctx, Any], Awaitable[None]]:
@@ -96,16 +103,16 @@ async def ask_prompt(ctx: Ctx) -> None:
 
 
 COMMANDS: dict[str, Route] = {
-    "start": Route(_plain(start.start)),
+    "start": _worker(_plain(start.start)),
     "help": Route(_plain(start.help_command)),
-    "language": Route(_plain(start.switch_language)),
-    "suggest": Route(_plain(suggest.begin)),
+    "language": _worker(_plain(start.switch_language)),
+    "suggest": _worker(_plain(suggest.begin)),
     "cancel": Route(_plain(nothing_to_cancel)),
-    "my": Route(_plain(mine.my_command)),
-    "ask": Route(_args(faq.ask_command)),
-    "stations": Route(_plain(stations.stations_command)),
-    "policies": Route(_plain(policies.policies_command)),
-    "delete_me": Route(_plain(privacy.delete_me)),
+    "my": _worker(_plain(mine.my_command)),
+    "ask": _worker(_args(faq.ask_command)),
+    "stations": _worker(_plain(stations.stations_command)),
+    "policies": _worker(_plain(policies.policies_command)),
+    "delete_me": _worker(_plain(privacy.delete_me)),
     "view": Route(_argv(staff.view), Access.STAFF),
     "inbox": Route(_argv(staff.inbox), Access.STAFF),
     "answer": Route(_args(answer.answer_command), Access.STAFF),
@@ -146,21 +153,21 @@ async def ignore(ctx: Ctx, _: Any) -> None:
 
 
 BUTTONS: dict[type, Route] = {
-    b.Menu: Route(menu),
-    b.Suggest: Route(suggest_button),
-    b.PickWorker: Route(suggest_button),
-    b.PickCategory: Route(suggest_button),
-    b.EditPart: Route(suggest_button),
-    b.Interrupt: Route(suggest_button),
-    b.MyPage: Route(mine.my_page),
-    b.FollowUp: Route(mine.follow_up),
-    b.FaqEntry: Route(faq.faq_entry),
-    b.FaqPass: Route(faq.pass_on),
-    b.StationFilter: Route(stations.filter_button),
-    b.StationView: Route(stations.station_button),
-    b.PolicyList: Route(policies.policy_list),
-    b.PolicyOpen: Route(policies.policy_button),
-    b.PolicyLink: Route(policies.policy_button),
+    b.Menu: _worker(menu),
+    b.Suggest: _worker(suggest_button),
+    b.PickWorker: _worker(suggest_button),
+    b.PickCategory: _worker(suggest_button),
+    b.EditPart: _worker(suggest_button),
+    b.Interrupt: _worker(suggest_button),
+    b.MyPage: _worker(mine.my_page),
+    b.FollowUp: _worker(mine.follow_up),
+    b.FaqEntry: _worker(faq.faq_entry),
+    b.FaqPass: _worker(faq.pass_on),
+    b.StationFilter: _worker(stations.filter_button),
+    b.StationView: _worker(stations.station_button),
+    b.PolicyList: _worker(policies.policy_list),
+    b.PolicyOpen: _worker(policies.policy_button),
+    b.PolicyLink: _worker(policies.policy_button),
     b.StaffStatus: Route(staff.change_status, Access.STAFF),
     b.StaffCategories: Route(staff.pick_category, Access.STAFF),
     b.StaffSetCategory: Route(staff.set_category, Access.STAFF),
@@ -171,13 +178,15 @@ BUTTONS: dict[type, Route] = {
     b.AnswerTemplate: Route(ignore, Access.STAFF),
     b.InboxOpen: Route(staff.inbox_open, Access.STAFF),
     b.InboxPage: Route(staff.inbox_page, Access.STAFF),
-    b.DeleteMe: Route(privacy.delete_answer),
+    b.DeleteMe: _worker(privacy.delete_answer),
 }
+GROUP_HINT_EVERY = 3600.0  # seconds: a group is pointed to private chats at most this often
 
 
 class Engine:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.group_hints: dict[int, float] = {}  # group chat id -> when last pointed away
 
     async def start(self) -> None:
         """Read every conversation's step back from the database."""
@@ -232,7 +241,9 @@ class Engine:
             if ctx.who.private:
                 ctx.say(ctx.t("unknown_command"))
             return
-        if await self._allowed(ctx, route):
+        if route.private and not ctx.who.private:
+            self._private_only(ctx)
+        elif await self._allowed(ctx, route):
             await route.run(ctx, command)
 
     async def _button(self, ctx: Ctx) -> None:
@@ -241,8 +252,24 @@ class Engine:
         if route is None:  # an old keyboard, or forged data
             ctx.toast(ctx.t("button.expired"))
             return
-        if await self._allowed(ctx, route):
+        if route.private and not ctx.who.private:
+            self._private_only(ctx)
+        elif await self._allowed(ctx, route):
             await route.run(ctx, button)
+
+    def _private_only(self, ctx: Ctx) -> None:
+        """A worker's feature asked for in a group: one short line with a button that opens
+        the private chat, at most once an hour per group (a button gets a note each time)."""
+        if isinstance(ctx.event.body, Press):
+            ctx.toast(ctx.t("group.private_only"), alert=True)
+            return
+        now, hinted = self.services.clock.monotonic(), self.group_hints
+        last = hinted.get(ctx.who.chat_id)
+        if last is not None and now - last < GROUP_HINT_EVERY:
+            return
+        hinted[ctx.who.chat_id] = now
+        open_chat = Buttons(((PrivateChatButton(ctx.t("group.open_private")),),))
+        ctx.say(ctx.t("group.private_only"), open_chat)
 
     async def _allowed(self, ctx: Ctx, route: Route) -> bool:
         """Staff and admin routes check the role on every call; others are refused the way

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from bot.catalog import t
 from knowledge import KnowledgeBase
 
@@ -17,6 +19,11 @@ def describe_location(lat: float, lon: float, kb: KnowledgeBase | None, lang: st
     near = hits[0]
     return t("suggest.location_near", lang, district=near.station.district,
              landmark=near.station.name, distance=distance_text(near.distance_m, lang))  # fmt: skip
+
+
+def on_earth(lat: float, lon: float) -> bool:
+    """A real position: finite, latitude within ±90, longitude within ±180."""
+    return math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180
 
 
 def distance_text(metres: float | None, lang: str) -> str:

@@ -23,6 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.core.actions import (
     Action,
     AskReply,
+    Button,
     Buttons,
     Document,
     Edit,
@@ -30,6 +31,7 @@ from bot.core.actions import (
     Markup,
     Message,
     Picture,
+    PrivateChatButton,
     RemoveKeys,
     Request,
     Toast,
@@ -41,17 +43,21 @@ logger = logging.getLogger(__name__)
 TelegramMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
 
-def inline(buttons: Buttons | None) -> InlineKeyboardMarkup | None:
+def inline(buttons: Buttons | None, bot: Bot) -> InlineKeyboardMarkup | None:
     if buttons is None:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons.rows]
-    )
+    return InlineKeyboardMarkup([[_button(b, bot) for b in row] for row in buttons.rows])
 
 
-def markup(value: Markup | None) -> TelegramMarkup | None:
+def _button(button: Button | PrivateChatButton, bot: Bot) -> InlineKeyboardButton:
+    if isinstance(button, PrivateChatButton):  # t.me links open the chat with the bot
+        return InlineKeyboardButton(button.label, url=f"https://t.me/{bot.username}")
+    return InlineKeyboardButton(button.label, callback_data=button.data)
+
+
+def markup(value: Markup | None, bot: Bot) -> TelegramMarkup | None:
     if value is None or isinstance(value, Buttons):
-        return inline(value)
+        return inline(value, bot)
     if isinstance(value, Keys):
         rows = [[KeyboardButton(key.label, request_location=key.request is Request.LOCATION,
                                 request_contact=key.request is Request.CONTACT) for key in row]
@@ -87,7 +93,7 @@ async def _elsewhere(bot: Bot, chat_id: int, action: Action) -> None:
 
 async def _do(bot: Bot, chat_id: int, action: Action, pressed: int | None) -> None:
     if isinstance(action, Message):
-        await bot.send_message(chat_id, action.text, reply_markup=markup(action.markup))
+        await bot.send_message(chat_id, action.text, reply_markup=markup(action.markup, bot))
     elif isinstance(action, Edit):
         await _edit(bot, chat_id, action, action.message_id or pressed)
     elif isinstance(action, Venue):
@@ -108,17 +114,17 @@ async def _edit(bot: Bot, chat_id: int, edit: Edit, message_id: int | None) -> N
     try:
         if edit.text is None:
             await bot.edit_message_reply_markup(
-                chat_id, message_id, reply_markup=inline(edit.markup)
+                chat_id, message_id, reply_markup=inline(edit.markup, bot)
             )
         else:
             await bot.edit_message_text(edit.text, chat_id, message_id,
-                                        reply_markup=inline(edit.markup))  # fmt: skip
+                                        reply_markup=inline(edit.markup, bot))  # fmt: skip
     except BadRequest as exc:  # not modified, deleted, or too old to edit
         if "not modified" in str(exc).lower() or not edit.or_send or edit.text is None:
             logger.debug("edit of message %s in chat %s skipped: %s", message_id, chat_id, exc)
             return
         logger.info("message %s in chat %s sent anew: %s", message_id, chat_id, exc)
-        await bot.send_message(chat_id, edit.text, reply_markup=inline(edit.markup))
+        await bot.send_message(chat_id, edit.text, reply_markup=inline(edit.markup, bot))
 
 
 async def _document(bot: Bot, chat_id: int, document: Document) -> None:

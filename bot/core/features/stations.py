@@ -9,7 +9,7 @@ from bot.core.actions import Button, Buttons, Key, Keys, Request, Venue
 from bot.core.buttons import StationFilter, StationFilterKey, StationView, encode
 from bot.core.context import Ctx
 from bot.core.features.faq import knowledge
-from bot.core.places import distance_text
+from bot.core.places import distance_text, on_earth
 from knowledge import Station
 from textnorm import normalize
 
@@ -111,6 +111,9 @@ def _show(ctx: Ctx, where: Where, key: StationFilterKey, in_place: bool) -> None
 
 async def got_location(ctx: Ctx, latitude: float, longitude: float) -> None:
     """A location outside any conversation: the nearest stations."""
+    if not on_earth(latitude, longitude):
+        ctx.say(ctx.t("stations.again"), ask_keys(ctx))
+        return
     stations = knowledge(ctx).stations
     if not stations.contains_city(latitude, longitude):
         hits = stations.nearest(latitude, longitude, k=1)

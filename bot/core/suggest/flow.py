@@ -9,7 +9,6 @@ What falls outside a step (cancel, help, another command, an old button) is answ
 from __future__ import annotations
 
 import logging
-import math
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
@@ -22,6 +21,7 @@ from bot.core.context import Ctx
 from bot.core.events import Command, Contact, File, Location, Photo, Press, Text
 from bot.core.features import start
 from bot.core.menu import main_menu
+from bot.core.places import on_earth
 from bot.core.steps import Flow, Outcome, Step, StepTable
 from bot.core.suggest import screens
 from bot.core.suggest.draft import (
@@ -224,15 +224,11 @@ def _bare(name: str) -> str:
 
 async def got_location(ctx: Ctx, d: SuggestionDraft, body: Location) -> Outcome:
     """A shared location (the venue's name kept when the worker picked one)."""
-    if not _on_earth(body.latitude, body.longitude):
+    if not on_earth(body.latitude, body.longitude):
         return await _hint(ctx, d, "suggest.want_location")
     venue = clean_text(body.venue)[:MAX_PLACE] if body.venue else None
     d.place = SharedPlace(body.latitude, body.longitude, venue or None)
     return next_step(d)
-
-
-def _on_earth(lat: float, lon: float) -> bool:
-    return math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180
 
 
 async def got_place(ctx: Ctx, d: SuggestionDraft, body: Text) -> Outcome:
