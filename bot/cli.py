@@ -129,7 +129,7 @@ def _kb_reload(args: argparse.Namespace, settings: Settings) -> int:
 
     directory = settings.knowledge_dir or _knowledge_dir()
     try:
-        load_knowledge(directory)
+        load_knowledge(directory, max_bytes=settings.knowledge_max_bytes)
     except KnowledgeError as exc:
         print(exc.report())
         print("not reloaded: fix the problems above; the bot keeps the previous knowledge")
@@ -149,6 +149,15 @@ def _kb_reload(args: argparse.Namespace, settings: Settings) -> int:
         time.sleep(0.2)
     print("the bot did not answer within 20 s; see its log")
     return 1
+
+
+def _knowledge_max_bytes() -> int:
+    try:
+        return Settings.load().knowledge_max_bytes
+    except SettingsError:
+        from knowledge import DEFAULT_MAX_BYTES
+
+        return DEFAULT_MAX_BYTES
 
 
 def _model_dir() -> Path:
@@ -233,7 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
         reload = kb.add_parser("reload", help="validate, then make the running bot reload them")
         reload.set_defaults(func=_kb_reload)
 
-    register_knowledge(sub, _knowledge_dir, kb_extra=add_reload)
+    register_knowledge(sub, _knowledge_dir, kb_extra=add_reload,
+                       default_max_bytes=_knowledge_max_bytes)  # fmt: skip
     from classifier.cli import register as register_classifier
 
     register_classifier(sub, reviewed_source=_reviewed_examples, model_dir_default=_model_dir())

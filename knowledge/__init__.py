@@ -6,6 +6,7 @@ Nothing here imports Telegram or SQLAlchemy: the bot calls these plain functions
 from knowledge.base import KnowledgeBase
 from knowledge.emergency import EMERGENCIES, Emergency, emergency_kind
 from knowledge.faq import Answer, AnswerKind, FaqEntry, FaqIndex, Hit, Thresholds
+from knowledge.files import DEFAULT_MAX_BYTES
 from knowledge.geo import gcj02_to_wgs84, haversine_m, wgs84_to_gcj02
 from knowledge.holder import KnowledgeHolder, ReloadResult
 from knowledge.hours import LOCAL_TZ, OpeningHours
@@ -18,6 +19,7 @@ from knowledge.stations import Station, StationHit, StationIndex
 from knowledge.vocab import SERVICES, STATION_TYPES, Label
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
     "EMERGENCIES",
     "LOCAL_TZ",
     "SERVICES",

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from knowledge.cli import register
+from knowledge.files import DEFAULT_MAX_BYTES
 from knowledge.load import sample_dir
 
 
@@ -16,9 +17,16 @@ def default_dir() -> Path:
     return Path(os.environ.get("KNOWLEDGE_DIR") or sample_dir())
 
 
+def default_max_bytes() -> int:
+    """KNOWLEDGE_MAX_BYTES when set to a number, else the bot's default."""
+    value = os.environ.get("KNOWLEDGE_MAX_BYTES", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_BYTES
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge", description=__doc__)
-    register(parser.add_subparsers(dest="command", metavar="COMMAND", required=True), default_dir)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    register(commands, default_dir, default_max_bytes=default_max_bytes)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

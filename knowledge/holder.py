@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from knowledge.base import KnowledgeBase
+from knowledge.files import DEFAULT_MAX_BYTES
 from knowledge.load import load_knowledge
 from knowledge.problems import KnowledgeError, Problem
 
@@ -48,19 +50,22 @@ def snapshot(directory: Path) -> Snapshot:
 class KnowledgeHolder:
     """Holds the knowledge in service; ``current`` is always a complete, valid base.
 
-    The first load raises ``KnowledgeError`` (there is nothing to fall back to).
+    The first load raises ``KnowledgeError`` (there is nothing to fall back to). Every load,
+    the first, ``reload`` and ``reload_if_changed`` alike, refuses a file over ``max_bytes``.
     """
 
     def __init__(
         self,
         directory: Path | str,
-        loader: Callable[[Path], KnowledgeBase] = load_knowledge,
+        loader: Callable[[Path], KnowledgeBase] | None = None,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.directory = Path(directory)
-        self._loader = loader
+        self._loader = loader or partial(load_knowledge, max_bytes=max_bytes)
         self._lock = threading.Lock()
         self._seen = snapshot(self.directory)
-        self._current = loader(self.directory)
+        self._current = self._loader(self.directory)
 
     @property
     def current(self) -> KnowledgeBase:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from knowledge.problems import quote
 from textnorm import normalize
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -34,12 +35,12 @@ def _parse_range(text: str) -> Minutes:
     match = _RANGE.match(text.strip())
     if not match:
         raise HoursError(
-            f"cannot read {text.strip()!r}: write 24h, 08:00-20:00 or 07:00-12:00,14:00-21:00"
+            f"cannot read {quote(text.strip())}: write 24h, 08:00-20:00 or 07:00-12:00,14:00-21:00"
         )
     start = _minutes(match[1], match[2], end=False)
     stop = _minutes(match[3], match[4], end=True)
     if start == stop:
-        raise HoursError(f"{text.strip()!r} opens and closes at the same time (use 24h)")
+        raise HoursError(f"{quote(text.strip())} opens and closes at the same time (use 24h)")
     return start, stop
 
 

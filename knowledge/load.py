@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from knowledge.base import KnowledgeBase
 from knowledge.faq import FaqEntry, FaqIndex
+from knowledge.files import DEFAULT_MAX_BYTES, read_file
 from knowledge.load_csv import read_stations
 from knowledge.load_yaml import Link, read_faq, read_policy, read_synonyms
 from knowledge.policies import Policy
-from knowledge.problems import Problems
+from knowledge.problems import Problems, quote
 from knowledge.retrieval import Synonyms
 from knowledge.stations import Station
 
@@ -24,16 +26,6 @@ def sample_dir() -> Path:
     return Path(__file__).resolve().parent / "sample"
 
 
-def _read(path: Path, name: str, problems: Problems) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        problems.add(name, 0, "", "missing file")
-    except OSError as exc:
-        problems.add(name, 0, "", f"cannot be read: {exc.strerror}")
-    return None
-
-
 def policy_files(directory: Path) -> list[Path]:
     """The policy files in display order (by file name)."""
     folder = directory / POLICIES_DIR
@@ -42,17 +34,19 @@ def policy_files(directory: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
 
 
-def _policies(directory: Path, problems: Problems) -> list[Policy]:
+def _policies(directory: Path, max_bytes: int, problems: Problems) -> list[Policy]:
     policies: list[Policy] = []
     seen: dict[str, str] = {}
     for path in policy_files(directory):
         name = f"{POLICIES_DIR}/{path.name}"
-        data = _read(path, name, problems)
+        data = read_file(directory, path, name, max_bytes, problems)
         policy = None if data is None else read_policy(data, name, problems)
         if policy is None:
             continue
         if policy.id in seen:
-            problems.add(name, 0, "id", f"duplicate id {policy.id!r} (also in {seen[policy.id]})")
+            problems.add(
+                name, 0, "id", f"duplicate id {quote(policy.id)} (also in {seen[policy.id]})"
+            )
             continue
         seen[policy.id] = name
         policies.append(policy)
@@ -70,35 +64,43 @@ def _check_links(links: list[Link], known: dict[str, set[str] | None], problems:
                 link.file,
                 link.line,
                 link.field,
-                f"no {singular[link.kind]} with id {link.target!r}",
+                f"no {singular[link.kind]} with id {quote(link.target)}",
             )
 
 
-def load_knowledge(directory: Path | str) -> KnowledgeBase:
-    """Read and validate a knowledge folder; ``KnowledgeError`` lists every problem."""
+def load_knowledge(directory: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> KnowledgeBase:
+    """Read and validate a knowledge folder; ``KnowledgeError`` lists every problem.
+
+    Only regular files inside the folder are read, each at most ``max_bytes`` long.
+    """
     directory = Path(directory)
     problems = Problems()
     if not directory.is_dir():
         problems.add(str(directory), 0, "", "is not a folder")
         problems.raise_if_any()
+
+    def read(name: str) -> bytes | None:
+        return read_file(directory, directory / name, name, max_bytes, problems)
+
     links: list[Link] = []
-    faq_data = _read(directory / FAQ_FILE, FAQ_FILE, problems)
+    faq_data = read(FAQ_FILE)
     entries: list[FaqEntry] = []
     if faq_data is not None:
         entries = read_faq(faq_data, FAQ_FILE, problems, links)
     before = len(problems.items)
-    stations_data = _read(directory / STATIONS_FILE, STATIONS_FILE, problems)
+    stations_data = read(STATIONS_FILE)
     stations: list[Station] = []
     if stations_data is not None:
         stations = read_stations(stations_data, STATIONS_FILE, problems)
     stations_ok = len(problems.items) == before
     before = len(problems.items)
-    policies = _policies(directory, problems)
+    policies = _policies(directory, max_bytes, problems)
     policies_ok = len(problems.items) == before
     synonyms = Synonyms()
-    if (directory / SYNONYMS_FILE).exists():
-        data = _read(directory / SYNONYMS_FILE, SYNONYMS_FILE, problems)
-        synonyms = read_synonyms(data or b"", SYNONYMS_FILE, problems)
+    if os.path.lexists(directory / SYNONYMS_FILE):  # optional; a broken link is reported
+        data = read(SYNONYMS_FILE)
+        if data is not None:
+            synonyms = read_synonyms(data, SYNONYMS_FILE, problems)
     known = {
         "stations": {s.id for s in stations} if stations_ok else None,
         "policies": {p.id for p in policies} if policies_ok else None,

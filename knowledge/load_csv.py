@@ -11,7 +11,7 @@ from typing import IO
 from knowledge.geo import gcj02_to_wgs84, out_of_china
 from knowledge.hours import HoursError, OpeningHours
 from knowledge.load_yaml import ID_PATTERN, ID_RULE
-from knowledge.problems import Problems
+from knowledge.problems import REASON, Problems, printable, quote
 from knowledge.stations import Station
 from knowledge.vocab import SERVICES, service_key, station_type_key
 from knowledge.yamlio import decode
@@ -88,7 +88,7 @@ def _stations(text: str, file: str, problems: Problems) -> list[Station]:
         problems.add(file, 0, "", "is empty: the first row must name the columns")
         return []
     except csv.Error as exc:
-        problems.add(file, 1, "", f"is not a valid CSV file: {exc}")
+        problems.add(file, 1, "", f"is not a valid CSV file: {printable(str(exc), REASON)}")
         return []
     columns = [normalize(c) for c in header]
     if not _check_header(columns, file, header_line, problems):
@@ -104,7 +104,7 @@ def _stations(text: str, file: str, problems: Problems) -> list[Station]:
             if station is not None:
                 stations.append(station)
     except csv.Error as exc:
-        problems.add(file, 0, "", f"is not a valid CSV file: {exc}")
+        problems.add(file, 0, "", f"is not a valid CSV file: {printable(str(exc), REASON)}")
     return stations
 
 
@@ -129,7 +129,7 @@ def _station(row: _Row, seen: dict[str, int]) -> Station | None:
     hours = _hours(row)
     phone = row.get("phone", required=False)
     if phone and not _PHONE.match(phone):
-        row.problem("phone", f"{phone!r} is not a phone number")
+        row.problem("phone", f"{quote(phone)} is not a phone number")
     name, district, address = (row.get(f) for f in ("name", "district", "address"))
     if len(row.problems.items) > before or position is None:
         return None
@@ -139,9 +139,9 @@ def _station(row: _Row, seen: dict[str, int]) -> Station | None:
 def _station_id(row: _Row, seen: dict[str, int]) -> str:
     station_id = row.get("id")
     if station_id and not ID_PATTERN.match(station_id):
-        row.problem("id", f"{station_id!r} {ID_RULE}")
+        row.problem("id", f"{quote(station_id)} {ID_RULE}")
     elif station_id in seen:
-        row.problem("id", f"duplicate id {station_id!r} (first on line {seen[station_id]})")
+        row.problem("id", f"duplicate id {quote(station_id)} (first on line {seen[station_id]})")
     elif station_id:
         seen[station_id] = row.line
     return station_id
@@ -152,7 +152,8 @@ def _station_type(row: _Row) -> str:
     key = station_type_key(value) if value else None
     if value and key is None:
         row.problem(
-            "type", f"unknown station type {value!r} (use 工会驿站, 司机之家, 的士驿站 or 暖新驿站)"
+            "type",
+            f"unknown station type {quote(value)} (use 工会驿站, 司机之家, 的士驿站 or 暖新驿站)",
         )
     return key or ""
 
@@ -164,7 +165,7 @@ def _number(row: _Row, field: str) -> float | None:
     try:
         return float(normalize(value))
     except ValueError:
-        row.problem(field, f"{value!r} is not a number")
+        row.problem(field, f"{quote(value)} is not a number")
         return None
 
 
@@ -172,7 +173,9 @@ def _position(row: _Row) -> tuple[float, float] | None:
     lat, lon = _number(row, "latitude"), _number(row, "longitude")
     system = normalize(row.get("coord_system"))
     if system and system not in _COORD_SYSTEMS:
-        row.problem("coord_system", f"unknown coordinate system {system!r} (use wgs84 or gcj02)")
+        row.problem(
+            "coord_system", f"unknown coordinate system {quote(system)} (use wgs84 or gcj02)"
+        )
     if lat is None or lon is None:
         return None
     if out_of_china(lat, lon):
@@ -191,7 +194,7 @@ def _services(row: _Row) -> tuple[str, ...]:
         key = service_key(name)
         if key is None:
             known = ", ".join(SERVICES)
-            row.problem("services", f"unknown service {name!r} (known: {known})")
+            row.problem("services", f"unknown service {quote(name)} (known: {known})")
         elif key not in keys:
             keys.append(key)
     return tuple(keys)

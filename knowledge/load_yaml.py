@@ -8,7 +8,7 @@ from typing import IO, Any
 
 from knowledge.faq import FaqEntry
 from knowledge.policies import Policy
-from knowledge.problems import Problems
+from knowledge.problems import Problems, quote
 from knowledge.retrieval import Synonyms
 from knowledge.yamlio import Fields, Lines, decode, parse
 
@@ -51,9 +51,9 @@ def check_id(fields: Fields, seen: dict[str, int]) -> str:
     entry_id = fields.text("id")
     line = fields.lines.line(*fields.path, "id")
     if entry_id and not ID_PATTERN.match(entry_id):
-        fields.problem("id", f"{entry_id!r} {ID_RULE}")
+        fields.problem("id", f"{quote(entry_id)} {ID_RULE}")
     elif entry_id in seen:
-        fields.problem("id", f"duplicate id {entry_id!r} (first on line {seen[entry_id]})")
+        fields.problem("id", f"duplicate id {quote(entry_id)} (first on line {seen[entry_id]})")
     elif entry_id:
         seen[entry_id] = line
     return entry_id
@@ -119,7 +119,7 @@ def _check_phrasings(fields: Fields, entry: FaqEntry, owners: dict[str, str]) ->
         owner = owners.setdefault(key, entry.id)
         if owner != entry.id:
             field = "question" if text == entry.question else "alternatives"
-            fields.problem(field, f"{text!r} is also a phrasing of entry {owner!r}")
+            fields.problem(field, f"{quote(text)} is also a phrasing of entry {quote(owner)}")
 
 
 def read_policy(
@@ -194,7 +194,10 @@ def _synonym_table(data: Any, lines: Lines, file: str, problems: Problems) -> di
             first = owner.setdefault(variant, str(word))
             if first != str(word):
                 problems.add(
-                    file, line, str(word), f"{variant!r} is already a variant of {first!r}"
+                    file,
+                    line,
+                    str(word),
+                    f"{quote(variant)} is already a variant of {quote(first)}",
                 )
         table[str(word)] = variants
     return table

@@ -7,8 +7,9 @@ from datetime import date
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 
-from knowledge.problems import Problems
+from knowledge.problems import REASON, Problems, printable, quote
 
 Path_ = tuple[str | int, ...]
 
@@ -65,23 +66,51 @@ def looks_like(data: bytes) -> str:
     return "unknown encoding"
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases: twelve lines of nested ``*name`` references
+    ("billion laughs") expand to billions of nodes; admins' files never need them."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()
+            raise ComposerError(
+                None, None, "aliases (*name) are not allowed: write the text out", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The node tree of one YAML document (aliases refused)."""
+    loader = _NoAliasLoader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
 def parse(text: str, file: str, problems: Problems) -> tuple[Any, Lines] | None:
     """The document and its line map; None and a problem (with its line) when malformed."""
+    root: yaml.Node | None = None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = _compose(text)  # parsed once: values come from this tree
+        data = None if root is None else _NoAliasLoader("").construct_document(root)
+        lines = Lines(root)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        problems.add(file, mark.line + 1 if mark else 0, "", f"invalid YAML: {reason}")
+        problems.add(
+            file, mark.line + 1 if mark else 0, "", f"invalid YAML: {printable(reason, REASON)}"
+        )
         return None
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date like 2026-13-01
-        problems.add(file, _bad_value_line(root), "", f"invalid value: {exc}")
+        problems.add(
+            file, _bad_value_line(root), "", f"invalid value: {printable(str(exc), REASON)}"
+        )
         return None
     except RecursionError:
         problems.add(file, 0, "", "invalid YAML: nested too deeply")
         return None
-    return data, Lines(root)
+    return data, lines
 
 
 def _bad_value_line(root: yaml.Node | None) -> int:
@@ -163,5 +192,5 @@ class Fields:
         if value is None:
             self.problem(field, "is missing")
         else:
-            self.problem(field, f"must be a date like 2026-01-01, not {value!r}")
+            self.problem(field, f"must be a date like 2026-01-01, not {quote(value)}")
         return None

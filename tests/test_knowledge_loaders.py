@@ -282,3 +282,26 @@ def test_read_stations_raises_only_knowledge_error_on_random_rows(cells):
     row = ",".join('"' + c.replace('"', '""') + '"' for c in cells)
     with contextlib.suppress(KnowledgeError):
         read_stations(HEADER + row + "\n")
+
+
+def test_read_faq_refuses_yaml_aliases():
+    # nested aliases expand to billions of nodes ("billion laughs"): refused at the first one
+    text = "entries:\n  - &e {id: a, question: q, answer: x}\n  - *e\n"
+    assert problems_of(read_faq, text) == [
+        "faq.yaml:3: invalid YAML: aliases (*name) are not allowed: write the text out"
+    ]
+
+
+def test_problems_quote_only_a_short_printable_excerpt_of_a_line():
+    # what a file holds reaches the admins' chat only as a short, escaped excerpt
+    column = "secret" * 50
+    station_type = "\x1b[2J" + "驿站" * 100
+    text = HEADER.replace("\n", f",{column}\n") + GOOD_ROW.replace(
+        "工会驿站,兴隆台区", f"{station_type},兴隆台区"
+    ).replace("\n", ",x\n")
+    assert problems_of(read_stations, text) == [
+        f"stations.csv:1: {'secret' * 13}se…: unknown column (expected: id, name, type, "
+        "district, address, latitude, longitude, coord_system, services, hours, phone)",
+        f"stations.csv:2: type: unknown station type '\\x1b[2J{'驿站' * 36}驿…' "
+        "(use 工会驿站, 司机之家, 的士驿站 or 暖新驿站)",
+    ]

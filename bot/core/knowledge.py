@@ -14,13 +14,20 @@ from knowledge import ReloadResult
 
 logger = logging.getLogger(__name__)
 RESULT_FILE = Path("var/reload-result.txt")  # where `nuanxin kb reload` reads the outcome
+REPORT_CHARS = 3000  # of problems in one reload report (the rest: `nuanxin kb check`)
 
 
 def describe(result: ReloadResult, lang: str) -> str:
     """What a reload did, for the admin (problems as `file:line: field: problem`)."""
     if result.ok:
         return t("admin.reloaded", lang, summary=result.knowledge.summary())
-    problems = "\n".join(str(p) for p in result.problems[:30])
+    shown, length = [], 0
+    for problem in (str(p) for p in result.problems[:30]):
+        length += len(problem) + 1
+        if length > REPORT_CHARS:  # a message must stay under Telegram's 4,096 characters
+            break
+        shown.append(problem)
+    problems = "\n".join(shown) + ("\n…" if len(shown) < len(result.problems) else "")
     return t("admin.reload_failed", lang, count=len(result.problems), problems=problems)
 
 
