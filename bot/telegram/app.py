@@ -23,6 +23,7 @@ from bot.telegram.limits import FloodGuard, TelegramLimits, TokenBucket
 from bot.telegram.outbound import answer_press, perform
 from bot.telegram.processing import ChatOrderedProcessor
 from bot.telegram.transport import AiohttpRequest
+from bot.telegram.updates import ScreenedUpdates
 
 logger = logging.getLogger(__name__)
 OUTBOX_INTERVAL = 5.0
@@ -39,7 +40,8 @@ def build_application(services: Services, engine: Engine) -> App:
     """The real Application, talking to `TELEGRAM_API_URL`."""
     settings = services.settings
     api = settings.telegram_api_url
-    requests = (AiohttpRequest(connection_pool_size=16), AiohttpRequest())
+    # getUpdates through ScreenedUpdates: an update PTB cannot read must not stop the bot
+    requests = (AiohttpRequest(connection_pool_size=16), ScreenedUpdates(AiohttpRequest()))
     guard = FloodGuard(TokenBucket(settings.flood_burst, settings.flood_rate),
                        clock=services.clock.monotonic)  # fmt: skip
     processor = ChatOrderedProcessor(guard)

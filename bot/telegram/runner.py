@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import signal
 import sys
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Services
@@ -29,11 +30,14 @@ from bot.storage import Database, DatabaseError, migrate
 from bot.storage.db import describe
 from bot.telegram.app import App, build_application
 from bot.telegram.outbound import TelegramChannel
+from bot.telegram.updates import WebhookServer
 from classifier import Classifier, DataError, ModelError, ensure_default_model
 from knowledge import KnowledgeError, KnowledgeHolder, sample_dir
 
 logger = logging.getLogger(__name__)
 PID_FILE = Path("var/nuanxin.pid")  # lets `nuanxin kb reload` find the running bot
+SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts
+MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 class StartupError(Exception):
@@ -42,10 +46,26 @@ class StartupError(Exception):
 
 @dataclass
 class Webhook:
+    """Webhook mode's settings; there is none without a sound secret."""
+
     url: str
     listen: str
     port: int
-    secret: str | None
+    secret: str
+
+    def __post_init__(self) -> None:
+        # Without the secret anyone who reaches the port could post an update as anyone,
+        # a staff member included: refuse to start rather than warn.
+        if not self.secret:
+            raise StartupError(
+                "WEBHOOK_SECRET is not set: webhook mode needs it so that only Telegram can "
+                f"post updates; make one with `{MAKE_SECRET}` and put WEBHOOK_SECRET=... in .env"
+            )
+        if not SECRET_FORMAT.fullmatch(self.secret):
+            raise StartupError(
+                "WEBHOOK_SECRET must be 1-256 of A-Z, a-z, 0-9, _ and -: "
+                f"make one with `{MAKE_SECRET}`"
+            )
 
 
 @dataclass
@@ -72,7 +92,9 @@ def open_database(settings: Settings) -> Database:
 def build_services(settings: Settings, db: Database, clock: Clock | None = None) -> Services:
     """The core's services (raises KnowledgeError for invalid knowledge files)."""
     services = Services(settings, db, clock or SystemClock(), ZoneInfo(settings.timezone))
-    services.knowledge = KnowledgeHolder(settings.knowledge_dir or sample_dir())
+    services.knowledge = KnowledgeHolder(
+        settings.knowledge_dir or sample_dir(), max_bytes=settings.knowledge_max_bytes
+    )
     services.classifier = Classifier.load(ensure_default_model(settings.model_dir))
     return services
 
@@ -98,7 +120,9 @@ def prepare(settings: Settings, clock: Clock | None = None) -> Prepared:
                            "check with `nuanxin kb check`") from None  # fmt: skip
     engine = Engine(services)
     app = build_application(services, engine)
-    outbox = Outbox(db, TelegramChannel(app.bot), services.clock)
+    channel = TelegramChannel(app.bot)
+    services.files = channel
+    outbox = Outbox(db, channel, services.clock)
     services.outbox = app.bot_data["outbox"] = outbox
     return Prepared(services, engine, app)
 
@@ -124,15 +148,29 @@ async def start_app(app: App, webhook: Webhook | None = None) -> None:
     if webhook is None:
         await app.updater.start_polling(timeout=10, allowed_updates=Update.ALL_TYPES)
     else:
-        await app.updater.start_webhook(
-            listen=webhook.listen,
-            port=webhook.port,
-            url_path="telegram",
-            webhook_url=webhook.url,
-            secret_token=webhook.secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        await _start_webhook(app, webhook)
     await app.start()
+
+
+async def _start_webhook(app: App, webhook: Webhook) -> None:
+    """Our webhook server (not PTB's: see `WebhookServer`), then setWebhook with the secret."""
+    server = WebhookServer(app.bot, app.update_queue, webhook.secret)
+    try:
+        await server.start(webhook.listen, webhook.port)
+    except OSError as exc:
+        raise StartupError(
+            f"cannot listen on {webhook.listen}:{webhook.port} ({exc.strerror}): "
+            "check WEBHOOK_LISTEN and WEBHOOK_PORT"
+        ) from None
+    app.bot_data["webhook"] = server
+    try:
+        await app.bot.set_webhook(
+            webhook.url, allowed_updates=Update.ALL_TYPES, secret_token=webhook.secret
+        )
+    except TelegramError as exc:
+        raise StartupError(
+            f"the Bot API refused the webhook ({exc}): check WEBHOOK_URL and WEBHOOK_SECRET"
+        ) from None
 
 
 async def _close_requests(app: App) -> None:
@@ -145,6 +183,9 @@ async def stop_app(app: App) -> None:
     """Stop taking updates, finish the current ones, release everything."""
     if app.updater and app.updater.running:
         await app.updater.stop()
+    webhook: WebhookServer | None = app.bot_data.pop("webhook", None)
+    if webhook is not None:
+        await webhook.stop()
     if app.running:
         await app.stop()
     outbox: Outbox | None = app.bot_data.get("outbox")
@@ -167,11 +208,11 @@ def dump_tasks() -> None:
 
 async def serve(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM."""
-    bot = prepare(settings)
     webhook = None
-    if settings.webhook_url:
+    if settings.webhook_url:  # checked first: a missing secret needs no database to be told
         webhook = Webhook(settings.webhook_url, settings.webhook_listen, settings.webhook_port,
-                          settings.webhook_secret or None)  # fmt: skip
+                          settings.webhook_secret)  # fmt: skip
+    bot = prepare(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
