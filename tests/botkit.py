@@ -45,6 +45,11 @@ class RunningBot:
         assert self.prepared is not None
         await sweep(self.prepared.app)
 
+    async def flush_outbox(self) -> int:
+        """Deliver what the outbox owes now (the bot retries every few seconds by itself)."""
+        assert self.prepared is not None and self.prepared.services.outbox is not None
+        return await self.prepared.services.outbox.flush()
+
     async def start(self) -> None:
         self.prepared = prepare(self.settings, self.clock)
         await start_app(self.prepared.app, self.webhook)

@@ -18,7 +18,7 @@ from bot.core.conversation import Conversations
 from bot.core.errors import DatabaseDown
 from bot.core.events import Body, Event, Press, Who
 from bot.core.memory import Memories, Memory
-from bot.core.ports import Deliveries
+from bot.core.ports import Deliveries, Files
 from bot.domain import Role
 from bot.settings import Settings
 from bot.storage import Database, DatabaseUnavailable, users
@@ -43,6 +43,7 @@ class Services:
     knowledge: KnowledgeHolder | None = None
     classifier: Classifier | None = None
     outbox: Deliveries | None = None
+    files: Files | None = None  # the bytes of files people send (checked before use)
     memories: Memories = field(default_factory=Memories)
     talks: Conversations = field(init=False)
 

@@ -11,8 +11,12 @@ import asyncio
 import logging
 from datetime import datetime
 
+from bot.catalog import t
+from bot.core import images
+from bot.core.actions import Action, Document, Message, Picture
 from bot.core.clock import Clock, naive_utc
-from bot.core.notices import RENDERERS
+from bot.core.events import Attachment
+from bot.core.notices import RENDERERS, STAFF_LANG
 from bot.core.ports import Channel, DeliveryError, Failure
 from bot.storage import Database, outbox
 from bot.storage.views import OutboxItem
@@ -29,6 +33,7 @@ class Outbox:
         self.db = db
         self.channel = channel
         self.clock = clock
+        self.started = naive_utc(clock.now())  # rows older than this were owed across a restart
         self._lock = asyncio.Lock()
         self._again = False
         self._task: asyncio.Task[None] | None = None
@@ -77,12 +82,48 @@ class Outbox:
                               now=self._now())  # fmt: skip
             return False
         try:
-            await self.channel.perform(item.chat_id, render(item.suggestion, item.payload))
+            actions = await self._pixels_only(render(item.suggestion, item.payload))
+            await self.channel.perform(item.chat_id, actions)
         except DeliveryError as exc:
             await self._failed(item, exc)
             return False
         await self.db.run(outbox.sent, item.id, now=self._now())
+        await self._report_late_answer(item)
         return True
+
+    async def _report_late_answer(self, item: OutboxItem) -> None:
+        """An answer that reached the worker only now (after failed attempts, or owed from
+        before a restart): the staff chat that sent it hears so; a first-try delivery was
+        reported to them when they sent it."""
+        staff_chat = item.payload.get("report_to")
+        late = item.attempts > 0 or (item.created_at is not None and item.created_at < self.started)
+        if item.kind != "answer" or item.suggestion is None or not late or staff_chat is None:
+            return
+        text = t("staff.answer_delivered_late", STAFF_LANG, code=item.suggestion.code)
+        try:
+            await self.channel.perform(int(staff_chat), [Message(text)])
+        except DeliveryError as exc:  # the answer is delivered; this note is a courtesy
+            logger.warning("could not tell staff chat %s about %s: %s", staff_chat,
+                           item.suggestion.code, exc.detail)  # fmt: skip
+
+    async def _pixels_only(self, actions: list[Action]) -> list[Action]:
+        """A picture a worker sent as a file is relayed as its pixels only: re-encoded
+        without the metadata (GPS position, camera) that could tell who took it."""
+        relayed: list[Action] = []
+        for action in actions:
+            sent_as_file = isinstance(action, Document) and isinstance(
+                action.document, Attachment) and action.document.as_document  # fmt: skip
+            relayed.append(await self._cleaned(action) if sent_as_file else action)
+        return relayed
+
+    async def _cleaned(self, action: Action) -> Picture:
+        assert isinstance(action, Document) and isinstance(action.document, Attachment)
+        data = await self.channel.fetch(action.document, images.MAX_BYTES)
+        try:
+            clean = await asyncio.to_thread(images.without_metadata, data)
+        except images.NotAnImage as exc:
+            raise DeliveryError(Failure.REJECTED, f"not a picture: {exc}") from exc
+        return Picture(clean, caption=action.caption, chat=action.chat)
 
     def _now(self) -> datetime:
         return naive_utc(self.clock.now())

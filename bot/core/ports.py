@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.core.actions import Action
+from bot.core.events import Attachment
 
 
 class Failure(StrEnum):
@@ -41,6 +42,12 @@ class Deliveries(Protocol):
         ...
 
 
+class Files(Protocol):
+    async def fetch(self, attachment: Attachment, limit: int) -> bytes:
+        """The bytes of a file a person sent (see `Channel.fetch`)."""
+        ...
+
+
 class Channel(Protocol):
     """A way to reach chats: Telegram today, a web chat or WeChat next."""
 
@@ -48,4 +55,9 @@ class Channel(Protocol):
 
     async def perform(self, chat_id: int, actions: Sequence[Action]) -> None:
         """Carry out `actions` in one chat, in order; raise DeliveryError when one fails."""
+        ...
+
+    async def fetch(self, attachment: Attachment, limit: int) -> bytes:
+        """The bytes of a file a person sent; DeliveryError when it cannot be had, or is
+        larger than `limit` bytes (REJECTED)."""
         ...

@@ -13,7 +13,15 @@ from bot.storage.views import OutboxItem, suggestion_view
 
 _UNDELIVERED = (Outbox.sent_at.is_(None), Outbox.failed_at.is_(None))
 _DUE = (
-    select(Outbox.id, Outbox.chat_id, Outbox.kind, Outbox.payload, Suggestion)
+    select(
+        Outbox.id,
+        Outbox.chat_id,
+        Outbox.kind,
+        Outbox.payload,
+        Outbox.attempts,
+        Outbox.created_at,
+        Suggestion,
+    )
     .outerjoin(Suggestion, Outbox.suggestion_id == Suggestion.id)
     .where(*_UNDELIVERED, Outbox.next_attempt_at <= bindparam("now"))
     .order_by(Outbox.id)
@@ -22,6 +30,12 @@ _DUE = (
 _SENT = update(Outbox).where(Outbox.id == bindparam("oid")).values(sent_at=bindparam("at"))
 _PENDING = select(func.count()).select_from(Outbox).where(*_UNDELIVERED)
 _ATTEMPTS = select(Outbox.attempts).where(Outbox.id == bindparam("oid"))
+_NEWEST = (
+    select(Outbox.sent_at, Outbox.failed_at)
+    .where(Outbox.suggestion_id == bindparam("sid"), Outbox.kind == bindparam("kind"))
+    .order_by(Outbox.id.desc())
+    .limit(1)
+)
 
 
 @autocommit
@@ -30,8 +44,8 @@ def due(s: Session, limit: int = 20, *, now: datetime | None = None) -> list[Out
     rows = s.execute(_DUE, {"now": stamp(now), "limit": limit}).all()
     return [
         OutboxItem(oid, chat, kind, dict(payload or {}),
-                   suggestion_view(sg) if sg is not None else None)
-        for oid, chat, kind, payload, sg in rows
+                   suggestion_view(sg) if sg is not None else None, tries, created)
+        for oid, chat, kind, payload, tries, created, sg in rows
     ]  # fmt: skip
 
 
@@ -58,6 +72,17 @@ def failed(
         row.failed_at = stamp(now)
     else:
         row.next_attempt_at = stamp(now) + timedelta(seconds=retry_in)
+
+
+@autocommit
+def state_of(s: Session, suggestion_id: int, kind: str) -> str | None:
+    """Where the newest message of `kind` about a suggestion stands: "sent", "failed"
+    (given up), "pending" (to be tried again), or None when there is none."""
+    row = s.connection().execute(_NEWEST, {"sid": suggestion_id, "kind": kind}).first()
+    if row is None:
+        return None
+    sent_at, failed_at = row
+    return "sent" if sent_at else "failed" if failed_at else "pending"
 
 
 @autocommit

@@ -280,14 +280,22 @@ def set_status(
 
 
 def answer(
-    s: Session, ref: int | str, text: str, actor: int, *, now: datetime | None = None
+    s: Session,
+    ref: int | str,
+    text: str,
+    actor: int,
+    *,
+    report_to: int | None = None,
+    now: datetime | None = None,
 ) -> SuggestionView:
-    """Store the answer, mark the suggestion answered, queue it for the worker."""
+    """Store the answer, mark the suggestion answered, queue it for the worker.
+    `report_to`: the staff chat told when the answer reaches the worker only later."""
     at = stamp(now)
     row = _locked(s, ref)
     row.answer, row.answered_at, row.status, row.updated_at = text, at, Status.ANSWERED, at
     _log(s, row, "answered", actor, at, text=text)
-    _tell_worker(s, row, "answer", at)
+    payload = {"report_to": report_to} if report_to is not None else {}
+    _tell_worker(s, row, "answer", at, **payload)
     return suggestion_view(row)
 
 

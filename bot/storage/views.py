@@ -89,6 +89,8 @@ class OutboxItem:
     kind: str
     payload: dict[str, Any]
     suggestion: SuggestionView | None
+    attempts: int = 0  # failed attempts so far
+    created_at: datetime | None = None
 
 
 def user_view(user: User) -> UserView:

@@ -37,6 +37,7 @@ from bot.core.actions import (
     Toast,
     Venue,
 )
+from bot.core.events import Attachment
 from bot.core.ports import DeliveryError, Failure
 
 logger = logging.getLogger(__name__)
@@ -189,3 +190,15 @@ class TelegramChannel:
                 await _do(self.bot, chat_id, action, None)
         except TelegramError as exc:
             raise delivery_error(exc) from exc
+
+    async def fetch(self, attachment: Attachment, limit: int) -> bytes:
+        try:
+            file = await self.bot.get_file(attachment.file_id)
+            if (file.file_size or 0) > limit:
+                raise DeliveryError(Failure.REJECTED, f"file of {file.file_size} bytes")
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as exc:
+            raise delivery_error(exc) from exc
+        if len(data) > limit:
+            raise DeliveryError(Failure.REJECTED, f"file of {len(data)} bytes")
+        return data

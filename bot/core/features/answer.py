@@ -21,7 +21,7 @@ from bot.core.context import Ctx
 from bot.core.events import Command, Text
 from bot.core.steps import Codec, Flow, Outcome, Step, StepTable
 from bot.core.text import clean_text
-from bot.storage import NotFound, staff, suggestions
+from bot.storage import NotFound, outbox, staff, suggestions
 from bot.storage.views import SuggestionView
 
 logger = logging.getLogger(__name__)
@@ -172,7 +172,8 @@ async def start_answer(ctx: Ctx, button: StaffAnswer) -> None:
 
 async def deliver_answer(ctx: Ctx, suggestion_id: int, text: str) -> SuggestionView:
     """Store the answer and deliver it now (the staff member hears how that went)."""
-    s = await ctx.db(suggestions.answer, suggestion_id, text, ctx.who.user_id, now=ctx.now())
+    s = await ctx.db(suggestions.answer, suggestion_id, text, ctx.who.user_id,
+                     report_to=ctx.who.chat_id, now=ctx.now())  # fmt: skip
     logger.info("staff %s answered %s", ctx.who.user_id, s.code)
     if ctx.services.outbox is not None:
         await ctx.services.outbox.flush()
@@ -180,14 +181,20 @@ async def deliver_answer(ctx: Ctx, suggestion_id: int, text: str) -> SuggestionV
 
 
 async def report(ctx: Ctx, s: SuggestionView) -> None:
-    """Tell the staff member whether the worker got the answer."""
-    failures = await ctx.db(suggestions.delivery_failures, s.id)
+    """Tell the staff member whether the worker got the answer: sent, to be tried again
+    (they will hear when it arrives), or not deliverable."""
     if s.chat_id is None:
         ctx.say(ctx.t("staff.answer_stored"))
-    elif failures and failures[-1][0] == "answer":
-        ctx.say(ctx.t("staff.answer_undelivered", code=s.code, error=failures[-1][1]))
-    else:
+        return
+    state = await ctx.db(outbox.state_of, s.id, "answer")
+    if state == "sent":
         ctx.say(ctx.t("staff.answer_sent", code=s.code))
+    elif state == "pending":
+        ctx.say(ctx.t("staff.answer_queued", code=s.code))
+    else:
+        failures = await ctx.db(suggestions.delivery_failures, s.id)
+        error = failures[-1][1] if failures else ""
+        ctx.say(ctx.t("staff.answer_undelivered", code=s.code, error=error))
 
 
 async def answer_command(ctx: Ctx, args: str) -> None:

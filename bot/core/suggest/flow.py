@@ -16,12 +16,14 @@ from typing import Any
 
 from bot.catalog import label
 from bot.core import buttons as b
+from bot.core import images
 from bot.core.actions import RemoveKeys
 from bot.core.context import Ctx
 from bot.core.events import Command, Contact, File, Location, Photo, Press, Text
 from bot.core.features import start
 from bot.core.menu import main_menu
 from bot.core.places import on_earth
+from bot.core.ports import DeliveryError, Failure
 from bot.core.steps import Flow, Outcome, Step, StepTable
 from bot.core.suggest import screens
 from bot.core.suggest.draft import (
@@ -51,7 +53,7 @@ LONG_TEXT = 1000  # a message this long may go on in the next one: ask
 MIN_CONTENT = 4  # Chinese characters, words or numbers: less says too little
 MAX_PLACE = 100
 MAX_PHOTOS = 5
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_BYTES = images.MAX_BYTES
 RECENT = timedelta(minutes=10)  # a finished conversation's buttons point at its suggestion
 PARKED_FOR = timedelta(days=7)  # how long a draft the worker left is kept
 CODEC = DraftCodec()
@@ -97,7 +99,7 @@ async def got_text(ctx: Ctx, d: SuggestionDraft, body: Text | Photo) -> Outcome:
     if problem is not None and problem[0] == "suggest.too_long":
         ctx.say(ctx.t(problem[0], **problem[1]))  # refused whole, photo and all
         return Flow.STAY
-    if isinstance(body, Photo) and not _add_photo(ctx, d, body):
+    if isinstance(body, Photo) and not await _add_photo(ctx, d, body):
         return Flow.STAY
     if isinstance(body, Photo) and not text:
         ctx.say(ctx.t("suggest.photo_saved"))
@@ -109,14 +111,36 @@ async def got_text(ctx: Ctx, d: SuggestionDraft, body: Text | Photo) -> Outcome:
     return S.MORE_TEXT if len(text) >= LONG_TEXT else after_text(ctx, d)
 
 
-def _add_photo(ctx: Ctx, d: SuggestionDraft, photo: Photo) -> bool:
-    if photo.attachment.as_document and (photo.size or 0) > MAX_IMAGE_BYTES:
-        ctx.say(ctx.t("suggest.image_too_big", mb=MAX_IMAGE_BYTES >> 20))
+async def _add_photo(ctx: Ctx, d: SuggestionDraft, photo: Photo) -> bool:
+    """Keep the photo, unless there are enough already or a file is not a picture at all."""
+    if photo.attachment.as_document and not await _is_picture(ctx, photo):
         return False
     if len(d.photos) >= MAX_PHOTOS:
         ctx.say(ctx.t("suggest.photo_limit", limit=MAX_PHOTOS))
         return False
     d.photos = (*d.photos, photo.attachment)
+    return True
+
+
+async def _is_picture(ctx: Ctx, photo: Photo) -> bool:
+    """A file that says it is an image, checked by its bytes (an .exe called photo.jpg is not)."""
+    files = ctx.services.files
+    if (photo.size or 0) > MAX_IMAGE_BYTES:
+        ctx.say(ctx.t("suggest.image_too_big", mb=MAX_IMAGE_BYTES >> 20))
+        return False
+    try:
+        if files is None:
+            raise images.NotAnImage("no way to read files on this channel")
+        images.check(await files.fetch(photo.attachment, MAX_IMAGE_BYTES))
+    except DeliveryError as exc:
+        too_big = exc.failure is Failure.REJECTED
+        ctx.say(ctx.t("suggest.image_too_big", mb=MAX_IMAGE_BYTES >> 20) if too_big
+                else ctx.t("suggest.photo_again"))  # fmt: skip
+        return False
+    except images.NotAnImage as exc:
+        logger.info("user %s sent a file that is not a picture (%s)", ctx.who.user_id, exc)
+        ctx.say(ctx.t("suggest.bad_document"))
+        return False
     return True
 
 
@@ -137,7 +161,7 @@ async def more_text(ctx: Ctx, d: SuggestionDraft, body: Text | Photo) -> Outcome
             ctx.say(ctx.t(problem[0], **problem[1]))  # the whole message is refused
             return Flow.STAY
     if isinstance(body, Photo):
-        if not _add_photo(ctx, d, body):
+        if not await _add_photo(ctx, d, body):
             return Flow.STAY
         if not text:
             ctx.say(ctx.t("suggest.photo_added"))
