@@ -91,6 +91,26 @@ async def test_new_suggestion_card_has_staff_buttons(bot: RunningBot, standin: S
     assert said("staff.card", status=status_label(Status.SUBMITTED)).search(card.content)
 
 
+async def test_anonymous_card_masks_a_phone_and_plate_in_the_text_named_shows_them(
+    bot: RunningBot, standin: StandIn
+) -> None:
+    typed = "站长乱罚款，我电话139 1234 5678，车牌辽L·D12345，有事找我"
+    masked = "站长乱罚款，我电话139****5678，车牌辽L·***45，有事找我"
+    code, card = await submitted(standin, typed)  # anonymous, as by default
+    assert said("staff.new", code=code, text=masked).search(card.content), card.content
+    member = standin.user(STAFF_ID, "李老师")
+    await member.send_text(f"/view {code}")
+    view = await member.expect_next(said("staff.new", code=code, text=masked))
+    assert "1234" not in view.content and "D12345" not in view.content
+    await member.send_text("/inbox")  # the preview is masked before it is cut
+    inbox = await member.expect_next(said("staff.inbox_header"))
+    assert "139****5678" in inbox.content and "1234" not in inbox.content
+
+    named = await submit(worker_of(standin), typed, anonymous=False)
+    card = await staff_group(standin).expect_next(said("staff.new", code=named, text=typed))
+    assert said("staff.anonymous").search(card.content) is None
+
+
 async def test_accept_updates_card_tells_worker_and_logs_who(
     bot: RunningBot, standin: StandIn
 ) -> None:

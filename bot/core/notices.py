@@ -20,6 +20,7 @@ from bot.core.buttons import (
 from bot.core.events import Attachment
 from bot.core.menu import main_menu
 from bot.domain import REVIEW
+from bot.export.mask import mask_text
 from bot.storage.views import SuggestionView
 
 STAFF_LANG = "zh"
@@ -50,20 +51,30 @@ def staff_category(s: SuggestionView, lang: str) -> str:
     return t("staff.category", lang, name=label("category", s.category, lang) + confidence)
 
 
+def text_for_staff(s: SuggestionView) -> str:
+    """The suggestion's text as staff may see it: an anonymous one with phone numbers,
+    IDs, plates and the like masked (as in the export); a named one as typed."""
+    return mask_text(s.text) if s.anonymous or s.user_id is None else s.text
+
+
 def staff_text(s: SuggestionView, lang: str = STAFF_LANG) -> str:
-    """A suggestion as staff see it: no identity when it is anonymous."""
+    """A suggestion as staff see it: no identity when it is anonymous, not even a phone
+    number or plate typed into the text or the place (masked as in the export)."""
+    text, place = s.text, s.place
     if s.anonymous or s.user_id is None:
         who = t("staff.anonymous", lang)
+        text = mask_text(text)
+        place = mask_text(place) if place else place
     else:
         phone = f" · {s.contact_phone}" if s.contact_phone else ""
         who = f"{s.contact_name or ''}{phone} (id {s.user_id})"
-    place = s.place or (f"{s.latitude:.5f}, {s.longitude:.5f}" if s.latitude is not None else "-")
+    place = place or (f"{s.latitude:.5f}, {s.longitude:.5f}" if s.latitude is not None else "-")
     worker = (
         label("worker_type", s.worker_type, lang) if s.worker_type else t("suggest.no_place", lang)
     )
     return t_html(
         "staff.new", lang, code=esc(s.code), category=staff_category(s, lang), worker=esc(worker),
-        place=esc(place), who=esc(who), text=esc(s.text),
+        place=esc(place), who=esc(who), text=esc(text),
     )  # fmt: skip
 
 
@@ -129,7 +140,7 @@ def answer(s: SuggestionView, _: dict[str, Any]) -> list[Action]:
 
 def follow_up(s: SuggestionView, _: dict[str, Any]) -> list[Action]:
     """Tell the staff chat a worker reopened a suggestion."""
-    text = t("staff.followup_notice", STAFF_LANG, code=s.code, text=s.text)
+    text = t("staff.followup_notice", STAFF_LANG, code=s.code, text=text_for_staff(s))
     return [Message(text, staff_buttons(s))]
 
 

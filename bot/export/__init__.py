@@ -5,9 +5,10 @@ or CSV, streamed from the database so memory stays flat however many rows there 
                                 ExportOptions("xlsx", ZoneInfo("Asia/Shanghai"), names),
                                 Path("out.xlsx"))
 
-Without `with_identity` the file holds no names, phone numbers or Telegram ids, and phone,
-ID-card and plate numbers inside the text are masked; with it, identity is shown only for
-suggestions the worker did not send anonymously.
+Without `with_identity` the file holds no names, phone numbers or Telegram ids, and the
+personal numbers and ids inside the text (phone, ID-card, bank-card and plate numbers, e-mail
+addresses, @usernames, WeChat and QQ ids: `bot.export.mask`) are masked; with it, identity is
+shown only for suggestions the worker did not send anonymously.
 """
 
 from __future__ import annotations

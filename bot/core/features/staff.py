@@ -18,7 +18,7 @@ from bot.core.buttons import (
 )
 from bot.core.context import Ctx
 from bot.core.features.mine import to_local
-from bot.core.notices import staff_buttons, staff_card
+from bot.core.notices import staff_buttons, staff_card, text_for_staff
 from bot.domain import REVIEW, Status, category_ids
 from bot.storage import NotFound, suggestions
 from bot.storage.views import SuggestionView
@@ -145,7 +145,8 @@ async def _inbox_page(
                    total=result.total)]  # fmt: skip
     tz = ctx.services.tz
     for s in result.items:
-        preview = s.text if len(s.text) <= PREVIEW else s.text[:PREVIEW] + "…"
+        text = text_for_staff(s)  # masked before it is cut: no half of a number shows
+        preview = text if len(text) <= PREVIEW else text[:PREVIEW] + "…"
         lines.append(f"<b>{esc(s.code)}</b> {local_time(s.created_at, tz)} "
                      f"【{esc(label('status', s.status, lang))}】\n{esc(preview)}")  # fmt: skip
     rows: list[tuple[Button, ...]] = [
