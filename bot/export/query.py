@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -18,6 +19,9 @@ from bot.storage.export import Source
 UNCLASSIFIED = "待人工分类"
 STATUS_NAMES = {status.value: label("status", status, "zh") for status in Status}
 STATUS = tuple(status.value for status in Status)
+_PHONE_START = frozenset("+(0123456789")
+_PHONE_LIKE = re.compile(r"\+?[0-9][0-9 ()\-]{6,}")
+_NOT_DIGIT = re.compile(r"[^0-9]")
 
 
 class ExportError(ValueError):
@@ -111,6 +115,32 @@ def worker_name(worker_type: str | None) -> str | None:
     return name.split(" ", 1)[1] if " " in name and not name[0].isalnum() else name
 
 
+def identity_words(*words: str | None) -> tuple[str, ...]:
+    """What to mask of a person in what they wrote, longest first (so that `王小明` is
+    masked whole before `小明` could be): each of `words` (names, phone, username, id), a
+    name's parts and the parts joined without their space (`王小明 Wang` also gives `王小明`,
+    `Wang` and `王小明Wang`), a phone's bare digits; only what `own_words` keeps."""
+    found: list[str] = []
+    for word in words:
+        if not word:
+            continue
+        found.append(word)
+        if " " in word:
+            parts = word.split()
+            found += [*parts, "".join(parts), "".join(reversed(parts))]
+        elif word[0] in _PHONE_START and not word.isdigit() and _PHONE_LIKE.fullmatch(word):
+            found.append(_NOT_DIGIT.sub("", word))  # "+86 139-1234-5678" as typed elsewhere
+    return tuple(sorted(dict.fromkeys(own_words(*found)), key=len, reverse=True))
+
+
+def scrub_identity(text: str, words: Sequence[str | None]) -> str:
+    """`text` as the masked export shows it, for the person `words` name (see
+    `identity_words`): personal numbers masked, then that person's own words. Erasure
+    writes this into the database, so that the masked export after erasure (when the
+    words are gone from the row) shows no more than it did before."""
+    return scrub(text, identity_words(*words))
+
+
 def validate(filt: ExportFilter, options: ExportOptions) -> None:
     """Raise ExportError for a filter or option that cannot select anything sensible."""
     if options.format not in ("xlsx", "csv"):
@@ -181,14 +211,16 @@ class _Converter:
 
     def __call__(self, row: Sequence[Any]) -> Record:
         (code, created, category, predicted, confidence, worker, place, lat, lon, text, status,
-         answer, answered_at, anonymous, user_id, contact, phone, username) = row  # fmt: skip
+         answer, answered_at, anonymous, user_id, contact, phone, shown_as,
+         username) = row  # fmt: skip
         if not place and lat is not None and lon is not None:
             place = f"{lat:.5f}, {lon:.5f}"
         if confidence is not None and not isfinite(confidence):  # PostgreSQL allows NaN
             confidence = None
         name = telegram_id = None
         if not self.identity:
-            own = own_words(contact, phone, username, str(user_id) if user_id else None)
+            telegram = str(user_id) if user_id else None
+            own = identity_words(contact, phone, shown_as, username, telegram)
             text = scrub(text or "", own)
             answer = scrub(answer, own) if answer else None
             place = scrub(place, own) if place else None
@@ -196,7 +228,7 @@ class _Converter:
         elif anonymous or user_id is None:
             phone = None
         else:
-            name, telegram_id = contact or username, str(user_id)
+            name, telegram_id = contact or shown_as, str(user_id)
         names = self.names
         return Record(
             code,

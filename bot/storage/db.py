@@ -17,12 +17,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Every engine keeps statement parameters out of its errors and its log: they are what people
+# typed (names, phone numbers, suggestion texts), and an error travels to the log with them.
+_HIDDEN = {"hide_parameters": True}
+# How long a SQLite connection waits for another one's write lock before it reports
+# "database is locked". `Database.run` makes its inline calls with 0 (the event loop must
+# never wait) and waits in a worker thread instead; everything else waits this long.
+SQLITE_PATIENCE = 5.0
+# Threads `Database.run` lets wait for a SQLite lock at once: as many as updates the bot
+# handles at once (bot.telegram.processing), so no call queues behind another's wait. The
+# pool has a connection for each, besides its usual five.
+SQLITE_WAITERS = 32
 # PostgreSQL pools. The sync one (command line, exports) notices a dead connection before
 # use (pre-ping). The async ones, on every conversation step, skip that round trip: the
 # first call that meets a dead connection invalidates the whole pool (SQLAlchemy replaces
 # every older connection at its next checkout) and `Database.run` retries an idempotent
 # call once, so the bot still recovers by itself when the server is back.
 _PG_POOL: dict[str, Any] = {
+    **_HIDDEN,
     "pool_pre_ping": True,
     "pool_size": 5,
     "max_overflow": 5,
@@ -53,17 +65,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 
-def make_engine(url: str | URL) -> Engine:
-    """An engine for `url`; SQLite files get their folder and WAL mode."""
+def is_sqlite_file(url: str | URL) -> bool:
+    """A SQLite database in a file, which other connections and processes can lock."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+
+
+def make_engine(url: str | URL, busy_timeout: float = SQLITE_PATIENCE) -> Engine:
+    """An engine for `url`; SQLite files get their folder and WAL mode, and wait up to
+    `busy_timeout` seconds for another connection's write lock (SQLite only)."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"check_same_thread": False})
+        pool: dict[str, Any] = {}
+        if is_sqlite_file(parsed):
+            Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+            pool = {"max_overflow": SQLITE_WAITERS, "pool_timeout": SQLITE_PATIENCE}
+        # sqlite3's `timeout` is the busy timeout, in force from the connection's first
+        # statement on (the pragmas included)
+        connect = {"check_same_thread": False, "timeout": busy_timeout}
+        engine = create_engine(parsed, connect_args=connect, **pool, **_HIDDEN)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(parsed, **_PG_POOL)
@@ -98,6 +121,15 @@ def current_revision(engine: Engine) -> str | None:
     """The schema revision the database is at (None for an empty database)."""
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of nuanxin knows."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None, "no migrations"
+    return head
 
 
 def migrate(engine: Engine) -> None:

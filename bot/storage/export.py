@@ -22,10 +22,11 @@ ROW_FIELDS = (
     "code", "created_at", "category", "predicted_category", "confidence", "worker_type",
     "place", "latitude", "longitude", "text", "status", "answer", "answered_at",
     # identity: shown with --with-identity, otherwise masked where the text repeats it
-    "anonymous", "user_id", "contact_name", "contact_phone", "display_name",
+    "anonymous", "user_id", "contact_name", "contact_phone", "display_name", "username",
 )  # fmt: skip
+_COLUMNS = [getattr(Suggestion, name) for name in ROW_FIELDS[:-2]]
 _ROWS = (
-    select(*(getattr(Suggestion, name) for name in ROW_FIELDS[:-1]), User.display_name)
+    select(*_COLUMNS, User.display_name, User.username)
     .outerjoin(User, User.id == Suggestion.user_id)
     .order_by(Suggestion.created_at, Suggestion.id)
 )

@@ -1,8 +1,11 @@
-"""SQLAlchemy 2 typed models. Every schema change gets an Alembic migration."""
+"""SQLAlchemy 2 typed models. Every schema change gets an Alembic migration.
+
+Every column that holds what a person typed or their channel sent (names, texts, places,
+phone numbers) is `UserText`: unbounded, and NUL characters dropped on the way in."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -16,19 +19,14 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.domain import Role, Status
+from bot.storage.common import UserText, utcnow
 
-__all__ = ["Base", "Role", "Status", "utcnow"]
-
-
-def utcnow() -> datetime:
-    """Naive UTC now: the database stores naive UTC timestamps on every backend."""
-    return datetime.now(UTC).replace(tzinfo=None)
+__all__ = ["Base", "Role", "Status", "UserText", "utcnow"]
 
 
 class Base(DeclarativeBase):
@@ -42,8 +40,8 @@ class User(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     worker_type: Mapped[str | None] = mapped_column(String(16))
     role: Mapped[str] = mapped_column(String(8), default=Role.WORKER)
-    display_name: Mapped[str | None] = mapped_column(String(128))
-    username: Mapped[str | None] = mapped_column(String(64))
+    display_name: Mapped[str | None] = mapped_column(UserText)
+    username: Mapped[str | None] = mapped_column(UserText)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -58,15 +56,15 @@ class Suggestion(Base):
     )
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     language: Mapped[str] = mapped_column(String(8), default="zh")
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(UserText)
     attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
-    place: Mapped[str | None] = mapped_column(String(200))
+    place: Mapped[str | None] = mapped_column(UserText)
     worker_type: Mapped[str | None] = mapped_column(String(16))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
-    contact_name: Mapped[str | None] = mapped_column(String(128))
-    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    contact_name: Mapped[str | None] = mapped_column(UserText)
+    contact_phone: Mapped[str | None] = mapped_column(UserText)
     category: Mapped[str | None] = mapped_column(String(32), index=True)
     predicted_category: Mapped[str | None] = mapped_column(String(32))
     confidence: Mapped[float | None] = mapped_column(Float)
@@ -74,7 +72,7 @@ class Suggestion(Base):
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default=Status.SUBMITTED, index=True)
     followed_up: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    answer: Mapped[str | None] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(UserText)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -152,7 +150,7 @@ class LabelledExample(Base):
     suggestion_id: Mapped[int | None] = mapped_column(
         ForeignKey("suggestions.id", ondelete="SET NULL"), index=True
     )
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(UserText)
     label: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(16))  # "staff" or "worker"
     actor_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -165,8 +163,8 @@ class Template(Base):
     __tablename__ = "reply_templates"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
-    text: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(UserText, unique=True)
+    text: Mapped[str] = mapped_column(UserText)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -182,7 +180,7 @@ class Question(Base):
     )
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     language: Mapped[str] = mapped_column(String(8), default="zh")
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(UserText)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    answer: Mapped[str | None] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(UserText)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
