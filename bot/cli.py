@@ -260,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         settings = Settings.load()
     except SettingsError as exc:
         sys.exit(f"nuanxin: {exc}")
-    setup_logging(settings.log_level, secrets=(settings.bot_token,))
+    setup_logging(settings.log_level, settings=settings)
     from bot.telegram.runner import StartupError
 
     try:

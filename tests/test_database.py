@@ -1,12 +1,15 @@
-"""`Database`: where a call runs (inline on SQLite, the async engine on PostgreSQL, never a
-thread), one transaction per call, and outages as `DatabaseUnavailable` with recovery."""
+"""`Database`: where a call runs (inline on SQLite, the async engine on PostgreSQL; a thread
+only while another connection locks the SQLite file), one transaction per call, outages as
+`DatabaseUnavailable` with recovery, and errors that name what failed without its values."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from urllib.parse import urlsplit
 
 import greenlet
@@ -92,6 +95,68 @@ async def test_errors_other_than_outages_pass_unchanged(db: Database) -> None:
     with pytest.raises(IntegrityError):
         db.run_sync(add_twice)
     assert await db.run(users.get, 1) is None
+
+
+async def test_database_errors_name_what_failed_without_quoting_values(db: Database) -> None:
+    """A refused statement reaches the log through its message: the names of what failed,
+    never what people typed (bound parameters, PostgreSQL's DETAIL with the key or row)."""
+
+    def add_without_a_time(s: Session) -> None:  # PostgreSQL: "Failing row contains (...)"
+        s.execute(text("INSERT INTO users (id, role, display_name) VALUES (1, 'worker', :n)"),
+                  {"n": "张三丰13800138000"})  # fmt: skip
+
+    for call in (db.run, sync_as_async(db)):
+        with pytest.raises(IntegrityError) as caught:
+            await call(add_without_a_time)
+        message = "".join(traceback.format_exception(caught.value))
+        assert "张三丰" not in message and "13800138000" not in message
+        assert "users" in message  # what failed is still named
+        assert caught.value.orig is not None  # the driver's error, for code that asks
+
+
+def sync_as_async(db: Database) -> Callable[..., Awaitable[object]]:
+    async def call(fn: Callable[..., object], *args: object) -> object:
+        return db.run_sync(fn, *args)
+
+    return call
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_locked_sqlite_file_is_waited_for_off_the_loop(
+    db: Database, database_url: str
+) -> None:
+    """Another connection holds the write lock for a moment: the call waits in a worker
+    thread (the loop keeps serving), then writes once the lock is gone."""
+    path = database_url.removeprefix("sqlite:///")
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    def release() -> None:
+        time.sleep(0.5)  # real time: the lock is held this long
+        other.execute("ROLLBACK")
+
+    def save_here(s: Session) -> int:
+        drafts.save(s, "suggest", 1, 1, "text", {})
+        return threading.get_ident()
+
+    task = asyncio.create_task(ticker())
+    releasing = asyncio.create_task(asyncio.to_thread(release))
+    await asyncio.sleep(0)
+    thread = await db.run(save_here)
+    task.cancel()
+    await releasing
+    other.close()
+    assert thread != threading.get_ident()  # it waited in a thread, not on the loop
+    assert ticks >= 20  # and the loop went on meanwhile (0.5 s of 5 ms ticks is 100)
+    assert await db.run(drafts.states, "suggest") == {(1, 1): "text"}
+    assert await db.run(where_am_i) == (threading.get_ident(), False)  # unlocked: inline
 
 
 async def test_pool_timeout_is_an_outage(db: Database) -> None:
