@@ -7,20 +7,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from knowledge.districts import Districts
 from knowledge.faq import Answer, FaqEntry, FaqIndex
 from knowledge.policies import Policy
+from knowledge.routing import Routing
 from knowledge.stations import Station, StationIndex
 
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """Everything the bot answers from. Build it with ``load_knowledge(directory)``."""
+    """Everything the bot answers from and routes by. Build it with ``load_knowledge``."""
 
     faq: FaqIndex
     stations: StationIndex
     policies: tuple[Policy, ...]
     directory: Path | None = None
     loaded_at: datetime = field(default_factory=datetime.now)
+    routing: Routing = field(default_factory=Routing.empty)  # no routing.yaml: empty
+    districts: Districts = field(default_factory=Districts.empty)  # no districts.yaml: empty
 
     @classmethod
     def build(
@@ -29,8 +33,18 @@ class KnowledgeBase:
         stations: Sequence[Station],
         policies: Sequence[Policy],
         directory: Path | None = None,
+        *,
+        routing: Routing | None = None,
+        districts: Districts | None = None,
     ) -> KnowledgeBase:
-        return cls(faq, StationIndex(stations), tuple(policies), directory)
+        return cls(
+            faq,
+            StationIndex(stations),
+            tuple(policies),
+            directory,
+            routing=Routing.empty() if routing is None else routing,
+            districts=Districts.empty() if districts is None else districts,
+        )
 
     def ask(self, query: str) -> Answer:
         """FAQ retrieval and the direct / choices / unknown decision."""

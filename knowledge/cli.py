@@ -1,10 +1,12 @@
-"""``nuanxin kb check`` and ``nuanxin ask``: thin commands over the knowledge package."""
+"""``nuanxin kb check``, ``kb proposals``/``accept``/``reject`` and ``nuanxin ask``: thin
+commands over the knowledge package."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -15,7 +17,8 @@ from knowledge.emergency import emergency_kind
 from knowledge.faq import Answer
 from knowledge.files import DEFAULT_MAX_BYTES
 from knowledge.load import load_knowledge
-from knowledge.problems import KnowledgeError
+from knowledge.problems import KnowledgeError, printable
+from knowledge.proposals import PROPOSALS_FILE, Proposal, ProposalKind, accept, pending, reject
 
 DirFactory = Callable[[], Path]
 SizeFactory = Callable[[], int]
@@ -31,7 +34,8 @@ def register(
     kb_extra: Callable[[Any], None] | None = None,
     default_max_bytes: SizeFactory = _default_max_bytes,
 ) -> None:
-    """Add ``kb check`` and ``ask`` to a command's subparsers; each sets ``func(args) -> int``.
+    """Add ``kb check``, ``kb proposals``/``accept``/``reject`` and ``ask`` to a command's
+    subparsers; each sets ``func(args) -> int``.
 
     ``kb_extra`` receives the ``kb`` subparsers so the bot can add ``kb reload`` beside check;
     ``default_max_bytes`` gives the largest file accepted (the bot's KNOWLEDGE_MAX_BYTES).
@@ -53,6 +57,7 @@ def register(
     check.set_defaults(
         func=partial(run_check, default_dir=default_dir, max_bytes=default_max_bytes)
     )
+    _register_proposals(kb_commands, default_dir, default_max_bytes)
     if kb_extra is not None:
         kb_extra(kb_commands)
     ask = subparsers.add_parser("ask", help="answer questions with the bot's FAQ retrieval")
@@ -154,3 +159,177 @@ def answer_text(answer: Answer) -> str:
     if answer.entry is not None:
         lines += ["", *(f"  {line}" for line in answer.entry.answer.splitlines())]
     return "\n".join(lines)
+
+
+# --- FAQ proposals -----------------------------------------------------------------------------
+
+RELOAD_HINT = (
+    "请发送 /reload 或运行 `nuanxin kb reload`，机器人才会用上新内容 "
+    "(send /reload or run `nuanxin kb reload` so the bot uses it)"
+)
+# (heading, display width) of each column of `kb proposals`
+COLUMNS = (
+    ("id", 5),
+    ("kind", 11),
+    ("entry", 16),
+    ("question", 30),
+    ("answer", 24),
+    ("case", 16),
+    ("by", 10),
+    ("created", 16),
+)
+
+
+def _register_proposals(
+    kb_commands: Any, default_dir: DirFactory, default_max_bytes: SizeFactory
+) -> None:
+    """``kb proposals``, ``kb accept ID`` and ``kb reject ID``."""
+    listing = kb_commands.add_parser(
+        "proposals", help="list the FAQ proposals from staff answers that wait for review"
+    )
+    _folder_arguments(listing)
+    listing.set_defaults(
+        func=partial(run_proposals, default_dir=default_dir, max_bytes=default_max_bytes)
+    )
+    accepting = kb_commands.add_parser(
+        "accept", help="write a proposal into faq.yaml (comments kept) when the result is valid"
+    )
+    rejecting = kb_commands.add_parser("reject", help="drop a proposal")
+    for command, run in ((accepting, run_accept), (rejecting, run_reject)):
+        command.add_argument("proposal_id", metavar="ID", help="a proposal id, e.g. p3")
+        _folder_arguments(command)
+        command.set_defaults(
+            func=partial(run, default_dir=default_dir, max_bytes=default_max_bytes)
+        )
+
+
+def _folder_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "directory", nargs="?", type=Path, help="knowledge folder (default: the configured one)"
+    )
+    parser.add_argument(
+        "--max-bytes",
+        type=_positive,
+        metavar="N",
+        help="refuse a file over N bytes (default: KNOWLEDGE_MAX_BYTES, else 1,000,000)",
+    )
+
+
+def _broken_proposals(exc: KnowledgeError, directory: Path) -> int:
+    for problem in exc.problems:
+        print(problem)
+    print(
+        f"{len(exc.problems)} problem(s) in {directory / PROPOSALS_FILE}: fix it and run again",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def run_proposals(args: argparse.Namespace, default_dir: DirFactory, max_bytes: SizeFactory) -> int:
+    directory = args.directory or default_dir()
+    try:
+        proposals = pending(directory, args.max_bytes or max_bytes())
+    except KnowledgeError as exc:
+        return _broken_proposals(exc, directory)
+    if not proposals:
+        print(f"没有待审核的建议 (no pending proposals in {directory})")
+        return 0
+    print(proposal_table(proposals))
+    print(f"\n{len(proposals)} pending: `kb accept ID` writes one into faq.yaml, `kb reject ID`")
+    return 0
+
+
+def run_accept(args: argparse.Namespace, default_dir: DirFactory, max_bytes: SizeFactory) -> int:
+    directory = args.directory or default_dir()
+    try:
+        result = accept(directory, args.proposal_id, args.max_bytes or max_bytes())
+    except KnowledgeError as exc:
+        return _broken_proposals(exc, directory)
+    except OSError as exc:  # a read-only folder, a full disk
+        print(f"cannot write in {directory}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    if not result.ok:
+        for problem in result.problems:
+            print(problem)
+        print(
+            f"{len(result.problems)} problem(s); faq.yaml was not changed (faq.yaml 未修改)",
+            file=sys.stderr,
+        )
+        return 1
+    what = (
+        "a phrasing of entry"
+        if result.proposal and result.proposal.kind is ProposalKind.ALTERNATIVE
+        else "new entry"
+    )
+    print(
+        f"已接受 accepted {args.proposal_id}: {what} {result.entry_id} in {directory / 'faq.yaml'}"
+    )
+    print("\n".join(result.diff))
+    rewritten = sum(line.startswith("- ") for line in result.diff)
+    if rewritten:  # ruamel.yaml could not write the file back exactly as it was
+        print(
+            f"note: {rewritten} other line(s) were rewritten (indentation or trailing spaces); "
+            "every comment is kept"
+        )
+    if result.answer is not None and result.answer.hits:
+        top = result.answer.hits[0]
+        print(f"the question now gets: {result.answer.kind} ({top.entry.id}, {top.score:.3f})")
+    print(RELOAD_HINT)
+    return 0
+
+
+def run_reject(args: argparse.Namespace, default_dir: DirFactory, max_bytes: SizeFactory) -> int:
+    directory = args.directory or default_dir()
+    try:
+        found = reject(directory, args.proposal_id, args.max_bytes or max_bytes())
+    except KnowledgeError as exc:
+        return _broken_proposals(exc, directory)
+    except OSError as exc:
+        print(f"cannot write in {directory}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    if not found:
+        print(
+            f"no pending proposal {args.proposal_id!r}: `kb proposals` lists them", file=sys.stderr
+        )
+        return 1
+    print(f"已拒绝 rejected {args.proposal_id}")
+    return 0
+
+
+def proposal_table(proposals: Iterable[Proposal]) -> str:
+    """The proposals as aligned columns (Chinese characters count two), long texts cut."""
+    rows = [[heading for heading, _ in COLUMNS]]
+    for p in proposals:
+        rows.append(
+            [
+                p.id,
+                p.kind.value,
+                p.entry_id or "new",
+                p.question,
+                " ".join((p.answer or "-").split()),
+                p.case_code or "-",
+                p.proposed_by or "-",
+                p.created[:16].replace("T", " ") or "-",
+            ]
+        )
+    return "\n".join(
+        "  ".join(
+            _cell(text, width) for text, (_, width) in zip(row, COLUMNS, strict=True)
+        ).rstrip()
+        for row in rows
+    )
+
+
+def _cell(text: str, width: int) -> str:
+    """``text`` escaped, cut with "…" and padded to ``width`` display columns."""
+    shown = printable(text, 4 * width)
+    if _width(shown) > width:
+        while _width(shown) > width - 1:
+            shown = shown[:-1]
+        shown += "…"
+    return shown + " " * (width - _width(shown))
+
+
+def _width(text: str) -> int:
+    """Display columns: Chinese (wide) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Collection
 from pathlib import Path
 
+from classifier import load_categories
 from knowledge.base import KnowledgeBase
+from knowledge.districts import Districts
 from knowledge.faq import FaqEntry, FaqIndex
 from knowledge.files import DEFAULT_MAX_BYTES, read_file
 from knowledge.load_csv import read_stations
+from knowledge.load_routing import read_districts, read_routing
 from knowledge.load_yaml import Link, read_faq, read_policy, read_synonyms
 from knowledge.policies import Policy
 from knowledge.problems import Problems, quote
 from knowledge.retrieval import Synonyms
+from knowledge.routing import Routing
 from knowledge.stations import Station
 
 FAQ_FILE = "faq.yaml"
 STATIONS_FILE = "stations.csv"
 POLICIES_DIR = "policies"
 SYNONYMS_FILE = "synonyms.yaml"
+ROUTING_FILE = "routing.yaml"
+DISTRICTS_FILE = "districts.yaml"
 
 
 def sample_dir() -> Path:
@@ -68,6 +75,30 @@ def _check_links(links: list[Link], known: dict[str, set[str] | None], problems:
             )
 
 
+def _places(
+    read: Callable[[str], bytes | None], problems: Problems, station_districts: list[str] | None
+) -> tuple[Routing, Districts]:
+    """The optional districts and routing files (``read`` gives None for an absent one).
+
+    A rule's districts are checked against the districts file, or without one against the
+    stations' districts; not at all when that file has problems (they come first).
+    """
+    before = len(problems.items)
+    data = read(DISTRICTS_FILE)
+    districts = Districts.empty()
+    if data is not None:
+        districts = read_districts(data, DISTRICTS_FILE, problems)
+    names: Collection[str] | None = districts.names if data is not None else station_districts
+    if len(problems.items) > before:
+        names = None
+    data = read(ROUTING_FILE)
+    if data is None:
+        return Routing.empty(), districts
+    categories = tuple(c.id for c in load_categories())
+    routing = read_routing(data, ROUTING_FILE, problems, categories=categories, districts=names)
+    return routing, districts
+
+
 def load_knowledge(directory: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> KnowledgeBase:
     """Read and validate a knowledge folder; ``KnowledgeError`` lists every problem.
 
@@ -81,6 +112,10 @@ def load_knowledge(directory: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) ->
 
     def read(name: str) -> bytes | None:
         return read_file(directory, directory / name, name, max_bytes, problems)
+
+    def optional(name: str) -> bytes | None:
+        """None when absent; a broken link is still reported (lexists sees the link)."""
+        return read(name) if os.path.lexists(directory / name) else None
 
     links: list[Link] = []
     faq_data = read(FAQ_FILE)
@@ -97,10 +132,14 @@ def load_knowledge(directory: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) ->
     policies = _policies(directory, max_bytes, problems)
     policies_ok = len(problems.items) == before
     synonyms = Synonyms()
-    if os.path.lexists(directory / SYNONYMS_FILE):  # optional; a broken link is reported
-        data = read(SYNONYMS_FILE)
-        if data is not None:
-            synonyms = read_synonyms(data, SYNONYMS_FILE, problems)
+    data = optional(SYNONYMS_FILE)
+    if data is not None:
+        synonyms = read_synonyms(data, SYNONYMS_FILE, problems)
+    routing, districts = _places(
+        optional,
+        problems,
+        list(dict.fromkeys(s.district for s in stations)) if stations_ok else None,
+    )
     known = {
         "stations": {s.id for s in stations} if stations_ok else None,
         "policies": {p.id for p in policies} if policies_ok else None,
@@ -108,4 +147,6 @@ def load_knowledge(directory: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) ->
     _check_links(links, known, problems)
     problems.raise_if_any()
     faq = FaqIndex(entries, synonyms=synonyms)
-    return KnowledgeBase.build(faq, stations, policies, directory)
+    return KnowledgeBase.build(
+        faq, stations, policies, directory, routing=routing, districts=districts
+    )

@@ -42,6 +42,37 @@ CLOSED = frozenset({Status.ANSWERED, Status.ADOPTED, Status.NOT_ADOPTED})
 NOTIFY_WORKER = frozenset({Status.RECEIVED, Status.IN_PROGRESS, Status.ADOPTED, Status.NOT_ADOPTED})
 
 
+class Kind(StrEnum):
+    """What a case is: the 12345 desk handles each with its own time limit."""
+
+    SUGGESTION = "suggestion"  # 建议
+    COMPLAINT = "complaint"  # 投诉
+    QUESTION = "question"  # 咨询: a question the FAQ could not answer
+
+    @classmethod
+    def parse(cls, value: str | None) -> Kind | None:
+        try:
+            return cls(value) if value else None
+        except ValueError:
+            return None
+
+
+# Receipt code prefixes: a question's code says it is one (NQ-20261130-0042).
+CODE_PREFIX = {Kind.SUGGESTION: "NX", Kind.COMPLAINT: "NX", Kind.QUESTION: "NQ"}
+
+
+class Rating(StrEnum):
+    """The worker's verdict on an answer (回访评价)."""
+
+    SATISFIED = "satisfied"  # 满意
+    FAIR = "fair"  # 基本满意
+    UNSATISFIED = "unsatisfied"  # 不满意
+
+
+# At most this many reopenings by the worker; the next goes to the desk's supervisor.
+MAX_REOPEN = 2
+
+
 class WorkerType(StrEnum):
     RIDER = "rider"
     COURIER = "courier"
