@@ -11,9 +11,13 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.logs import setup_logging
 from bot.settings import SETTINGS, Settings, SettingsError, markdown_table
+
+if TYPE_CHECKING:
+    from knowledge import Routing
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -74,6 +78,19 @@ def _staff(args: argparse.Namespace, settings: Settings) -> int:
         db.dispose()
 
 
+def _routing(settings: Settings) -> Routing:
+    """The desks of the routing file in use (none when the files do not load: the export
+    then shows desk ids)."""
+    from knowledge import KnowledgeError, Routing, load_knowledge, sample_dir
+
+    directory = settings.knowledge_dir or sample_dir()
+    try:
+        kb = load_knowledge(directory, max_bytes=settings.knowledge_max_bytes)
+    except KnowledgeError:
+        return Routing.empty()
+    return kb.routing
+
+
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
@@ -91,7 +108,10 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
     filt = ExportFilter(args.since, args.until, args.category, args.status)
     names = labels("category", category_ids(), "zh")
-    options = ExportOptions(args.format, ZoneInfo(settings.timezone), names, args.with_identity)
+    tz = ZoneInfo(settings.timezone)
+    desks = {desk.id: desk.name for desk in _routing(settings).desks}
+    options = ExportOptions(args.format, tz, names, args.with_identity, desk_names=desks,
+                            today=datetime.now(tz).date())  # fmt: skip
     output = Path(args.output or default_filename(options, filt, datetime.now(UTC)))
     db = open_database(settings)
     try:

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from bot.settings import Settings
@@ -21,6 +22,7 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f6d6ef0000000049454e44ae426082"
 )
+OUT_DIR = Path("var/demo-out")  # what the bot sends as files, relative to where the demo runs
 HELP = """Type as a worker would. Buttons appear as numbered choices: type the number to press.
   :loc [lat lon]     share a location (default: central Panjin)
   :photo [caption]   send a photo          :contact   share your phone number
@@ -50,6 +52,9 @@ class TerminalChat:
     in_staff_chat: bool = False
     choices: dict[int, BotMessage] = field(default_factory=dict)
     last_event: float = 0.0
+    out_dir: Path = OUT_DIR
+    photos: int = 0  # photos passed on so far: they are saved as photo-<n>
+    stats_asked: set[int] = field(default_factory=set)  # chats whose next picture is the chart
 
     def chat_name(self, chat_id: int) -> str:
         if chat_id == self.staff_chat:
@@ -66,8 +71,40 @@ class TerminalChat:
         edited = " (edited)" if message.edited else ""
         lines = [f"\n🤖 → {self.chat_name(message.chat_id)}{edited}:"]
         lines += ["   " + line for line in (message.content or f"[{message.method}]").splitlines()]
+        lines += [f"   📎 {note}" for note in self._save(message)]
         lines += [f"   [{n}] {label}" for n, label in enumerate(self._labels(message), 1)]
         self.out("\n".join(lines))
+
+    def _save(self, message: BotMessage) -> list[str]:
+        """Write a photo or document the bot sent under `out_dir`, so the chart or the
+        spreadsheet can be opened; the line that says where (none for other messages)."""
+        name = None if message.edited else self._file_name(message)
+        if name is None:
+            return []
+        data = message.document.data if message.document is not None else message.photo or b""
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            path = _free_path(self.out_dir / name)
+            path.write_bytes(data)
+        except OSError as exc:  # a full disk must not end the chat
+            return [f"未能保存 not saved: {exc}"]
+        return [f"已保存 saved: {path}"]
+
+    def _file_name(self, message: BotMessage) -> str | None:
+        """A document's own name; `stats-<time>` for the picture that answers /stats,
+        `photo-<n>` for any other (a worker's photo on a staff card)."""
+        if message.document is not None:
+            own = Path(message.document.filename or "").name  # never a path out of out_dir
+            return own if own not in ("", ".", "..") else f"file-{message.message_id}"
+        if message.photo is None:
+            return None
+        ext = _image_ext(message.photo)
+        if message.chat_id in self.stats_asked:
+            self.stats_asked.discard(message.chat_id)
+            sent = datetime.fromtimestamp(message.message.get("date") or time.time())
+            return f"stats-{sent:%Y%m%d-%H%M}{ext}"
+        self.photos += 1
+        return f"photo-{self.photos}{ext}"
 
     def _is_choice(self, message: BotMessage) -> bool:
         shown = self.choices.get(message.chat_id)
@@ -102,6 +139,8 @@ class TerminalChat:
             return await self._meta(line[1:].split(maxsplit=1))
         if line.isdigit() and await self._press(int(line)):
             return True
+        if line.split()[0].split("@")[0] == "/stats":
+            self.stats_asked.add(self.speaker().chat_id)
         await self.speaker().send_text(line)
         return True
 
@@ -170,6 +209,20 @@ class TerminalChat:
                 return
             if not answered and time.monotonic() - start >= 1.5:
                 return
+
+
+def _image_ext(data: bytes) -> str:
+    return ".png" if data.startswith(b"\x89PNG") else ".jpg"
+
+
+def _free_path(path: Path) -> Path:
+    """`path`, or `name-2.ext`, `name-3.ext`... when an earlier run left a file there."""
+    n = 1
+    candidate = path
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
 
 
 async def _terminal_lines(prompt: Callable[[], str]) -> AsyncIterator[str]:

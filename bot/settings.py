@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "STAFF_CHAT_ID",
         "",
-        "Chat (usually a staff group) where new suggestions are "
-        "announced. Empty: no announcements.",
+        "Chat (usually a staff group) where new cases are announced, unless the routing "
+        "file (`routing.yaml` in the knowledge folder) sends them to a desk's own chat; "
+        "desks written `chat: staff` use this one. Empty: no announcements.",
     ),
     Setting(
         "STAFF_IDS",
@@ -100,6 +102,18 @@ SETTINGS: tuple[Setting, ...] = (
         "KNOWLEDGE_WATCH", "0", "1 to reload the knowledge files automatically when they change."
     ),
     Setting(
+        "DIGEST_TIME",
+        "09:00",
+        "Local time (HH:MM, TIMEZONE) of the daily digest each desk gets: cases due today "
+        "and overdue; overdue ones are escalated to the desk's supervisor then.",
+    ),
+    Setting(
+        "IDENTITY_EXPORT_ROLE",
+        "admin",
+        "Who may export names and phone numbers (`/export ... identity`): admin or staff. "
+        "Only ever in a private chat with the bot, never in a group.",
+    ),
+    Setting(
         "KNOWLEDGE_MAX_BYTES",
         "1000000",
         "Largest knowledge file accepted, in bytes; a bigger one is refused with its size "
@@ -135,6 +149,18 @@ def read_env_file(path: Path) -> dict[str, str]:
             value = value[1:-1]
         values[name] = value
     return values
+
+
+def _clock_time(value: str) -> time:
+    hours, _, minutes = value.strip().partition(":")
+    return time(int(hours), int(minutes or 0))
+
+
+def _export_role(value: str) -> str:
+    role = value.strip().lower()
+    if role not in ("admin", "staff"):
+        raise SettingsError("expected admin or staff")
+    return role
 
 
 def _ids(value: str) -> frozenset[int]:
@@ -192,6 +218,8 @@ class Settings:
     knowledge_dir: Path | None
     knowledge_watch: bool
     knowledge_max_bytes: int
+    digest_time: time = time(9, 0)
+    identity_export_role: str = "admin"
 
     def __repr__(self) -> str:  # never show the token
         return f"Settings(database_url={self.database_url!r}, api={self.telegram_api_url!r})"
@@ -240,6 +268,8 @@ class Settings:
             knowledge_dir=Path(v["KNOWLEDGE_DIR"]) if v["KNOWLEDGE_DIR"] else None,
             knowledge_watch=_flag(v["KNOWLEDGE_WATCH"]),
             knowledge_max_bytes=get("KNOWLEDGE_MAX_BYTES", int),
+            digest_time=get("DIGEST_TIME", _clock_time),
+            identity_export_role=get("IDENTITY_EXPORT_ROLE", _export_role),
         )
 
     def with_values(self, **changes: Any) -> Settings:

@@ -51,10 +51,27 @@ def _error(code: int, description: str, retry_after: int | None = None) -> web.R
     return web.Response(status=code, body=_dumps(body), content_type=_JSON)
 
 
-def _scope_key(params: Params) -> str:
-    """Commands are kept per scope and language, like Telegram; no scope is the default scope."""
+CHAT_SCOPES = frozenset({"chat", "chat_administrators", "chat_member"})
+
+
+def _scope_key(params: Params, state: State) -> str:
+    """Commands are kept per scope and language, like Telegram; no scope is the default scope.
+    The key is `type:chat_id:language`, and `type:chat_id:user_id:language` for one member.
+
+    A chat's scope needs a chat the bot knows ("chat not found" otherwise, e.g. a person
+    who never wrote to the bot), and only the plain chat scope fits a private chat."""
     scope = params.get("scope") or {"type": "default"}
-    return f"{scope.get('type')}:{scope.get('chat_id')}:{params.get('language_code', '')}"
+    kind, chat_id = scope.get("type"), scope.get("chat_id")
+    if kind in CHAT_SCOPES:
+        digits = str(chat_id)
+        chat = state.chats.get(int(digits)) if digits.lstrip("-").isdecimal() else None
+        if chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        if kind != "chat" and chat.info.get("type") == "private":
+            raise ApiError(400, "Bad Request: can't use specified scope in private chats")
+        chat_id = chat.id  # "-100500" and -100500 name the same chat
+    member = f"{scope.get('user_id')}:" if kind == "chat_member" else ""
+    return f"{kind}:{chat_id}:{member}{params.get('language_code', '')}"
 
 
 def _bot_commands(raw: Any) -> list[dict[str, str]]:
@@ -352,14 +369,14 @@ class StandIn:
         return BOT_INFO
 
     async def _api_setmycommands(self, params: Params, request: web.BaseRequest) -> bool:
-        self.commands[_scope_key(params)] = _bot_commands(params.get("commands"))
+        self.commands[_scope_key(params, self.state)] = _bot_commands(params.get("commands"))
         return True
 
     async def _api_getmycommands(self, params: Params, request: web.BaseRequest) -> list[Any]:
-        return self.commands.get(_scope_key(params), [])
+        return self.commands.get(_scope_key(params, self.state), [])
 
     async def _api_deletemycommands(self, params: Params, request: web.BaseRequest) -> bool:
-        self.commands.pop(_scope_key(params), None)
+        self.commands.pop(_scope_key(params, self.state), None)
         return True
 
     async def _api_getupdates(

@@ -19,7 +19,7 @@ from bot.catalog import catalog, esc
 from standin import BotMessage, FakeUser
 from standin.faults import parse_html
 
-CODE = re.compile(r"NX-\d{8}-\d{4,}")
+CODE = re.compile(r"N[XQ]-\d{8}-\d{4,}")
 # The smallest valid PNG (1x1 pixel).
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core import buttons as b
-from bot.domain import Status, WorkerType, category_ids
+from bot.domain import Kind, Rating, Status, WorkerType, category_ids
 from standin import StandIn
 from tests.botkit import RunningBot
 from tests.harness import at_text_step, said
@@ -43,7 +43,11 @@ EXAMPLES: list[b.ButtonData] = [
     b.InboxOpen(12),
     b.InboxPage(2, None, None),
     b.InboxPage(0, "review", Status.ANSWERED),
+    b.InboxPage(1, "labor_rights", Status.RECEIVED, Kind.QUESTION, "traffic", all_desks=True),
     b.DeleteMe(yes=False),
+    b.Rate(2**63 - 1, Rating.UNSATISFIED),
+    b.ToFaq(12, b.FaqAct.NEW),
+    b.ToFaqEntry(12, "water"),
 ]
 
 
@@ -67,9 +71,11 @@ def test_round_trip_within_telegrams_64_bytes(button: b.ButtonData) -> None:
      "sa:tpl:1:2", "ib:v:1", "ib:p:0:-:-", "dm:yes"],
 )  # fmt: skip
 def test_buttons_already_in_peoples_chats_still_work(data: str) -> None:
-    """Keyboards sent by the version before this one carry these strings."""
+    """Keyboards sent by the versions before this one carry these strings (an inbox page
+    of before kinds and desks is written anew with them)."""
     decoded = b.decode(data)
-    assert decoded is not None and b.encode(decoded) == data
+    assert decoded is not None
+    assert b.encode(decoded) == data or b.decode(b.encode(decoded)) == decoded
 
 
 @pytest.mark.parametrize(

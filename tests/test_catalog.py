@@ -11,8 +11,8 @@ import pytest
 
 from bot.catalog import PLURAL_FORMS, Catalog, CatalogError, Lang, catalog, label, t
 from bot.core.buttons import MenuItem, Part, StationFilterKey
-from bot.domain import REVIEW, Status, WorkerType, category_ids
-from bot.telegram.app import MENU_COMMANDS
+from bot.core.engine import COMMANDS
+from bot.domain import REVIEW, Kind, Rating, Status, WorkerType, category_ids
 from knowledge import EMERGENCIES, SERVICES, STATION_TYPES
 from standin.faults import parse_html
 
@@ -25,7 +25,9 @@ FAMILIES: dict[str, set[str]] = {
     "status": {s.value for s in Status},
     "worker_type": {w.value for w in WorkerType},
     "category": {*category_ids(), REVIEW},
-    "command": set(MENU_COMMANDS),
+    "command": set(COMMANDS),
+    "kind": {k.value for k in Kind},
+    "rating": {r.value for r in Rating},
     "service": set(SERVICES),
     "station_type": set(STATION_TYPES),
     "emergency": set(EMERGENCIES),
@@ -118,7 +120,7 @@ def test_plurals_follow_the_count() -> None:
         assert "count" in catalog().placeholders(key, Lang.EN)
     one = t("delete.done", "en", count=1)
     many = t("delete.done", "en", count=3)
-    assert "1 suggestion is" in one and "3 suggestions are" in many
+    assert "1 suggestion or question is" in one and "3 suggestions and questions are" in many
     assert t("delete.done", "zh", count=1) != t("delete.done", "zh", count=3)
 
 

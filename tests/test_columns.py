@@ -22,8 +22,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
 
-from bot.storage import Database, drafts, migrate, questions, staff, suggestions, users
-from bot.storage.db import MIGRATIONS, current_revision, make_engine
+from bot.storage import Database, drafts, migrate, staff, suggestions, users
+from bot.storage.db import MIGRATIONS, current_revision, head_revision, make_engine
 from bot.storage.models import Base, Event, LabelledExample, Outbox, User
 from standin import StandIn
 from tests.botkit import RunningBot
@@ -38,6 +38,7 @@ CAPTION = 1024
 UNDOCUMENTED = MESSAGE
 TEMPLATE_NAME = 64  # the bot's own limit (bot.core.features.answer)
 RTL = "\u202e\u200f"  # right-to-left override and mark
+DAY = date(2026, 11, 30)
 SQL = "'; DROP TABLE users; --"
 
 
@@ -145,9 +146,11 @@ async def test_staff_answer_and_training_copy(db: Database, sent: str, stored: s
 @pytest.mark.parametrize(("sent", "stored"), hostile(MESSAGE), ids=IDS)
 async def test_question(db: Database, sent: str, stored: str) -> None:
     await db.run(users.touch, 7, "zh", "小王", None)
-    await db.run(questions.add, 7, 7, "zh", sent)
+    fields = {"text": sent, "kind": "question"}
+    await db.run(suggestions.submit, user_id=7, chat_id=7, update_id=1, local_day=DAY,
+                 fields=fields, announce_to=None, draft_name=None)  # fmt: skip
     with db.session() as s:
-        assert s.scalar(text("SELECT text FROM questions")) == stored
+        assert s.scalar(text("SELECT text FROM suggestions WHERE kind = 'question'")) == stored
 
 
 @pytest.mark.parametrize(("sent", "stored"), hostile(TEMPLATE_NAME), ids=IDS)
@@ -194,6 +197,8 @@ _AT_0003 = [
     "attempts) VALUES (7, 'receipt', 1, '{}', '2026-11-28 02:00:00', '2026-11-28 02:00:00', 0)",
     "INSERT INTO reply_templates (name, text, created_at) VALUES ('thanks', '谢谢', "
     "'2026-11-28 02:00:00')",
+    "INSERT INTO questions (user_id, chat_id, language, text, created_at) VALUES "
+    "(7, 7, 'zh', '工伤怎么认定', '2026-11-28 02:00:00')",
 ]
 
 
@@ -204,7 +209,7 @@ async def test_upgrade_from_0003_keeps_the_data_and_takes_long_names(database_ur
         for statement in _AT_0003:
             conn.execute(text(statement))
     migrate(engine)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == head_revision()
     db = Database(engine)
     view = await db.run(suggestions.by_id, 1)
     assert view is not None
@@ -213,6 +218,9 @@ async def test_upgrade_from_0003_keeps_the_data_and_takes_long_names(database_ur
     )  # fmt: skip
     with db.session() as s:  # nothing cascaded away
         assert s.scalar(select(Event.actor_id)) == 7 and s.scalar(select(Outbox.chat_id)) == 7
+    question = await db.run(suggestions.get, "NQ-20261128-Q1")  # 0005: questions are cases
+    assert question is not None and (question.kind, question.text, question.user_id) == (
+        "question", "工伤怎么认定", 7)  # fmt: skip
     long_name = "名" * FIRST_NAME + " " + "\x00" + "姓" * (LAST_NAME - 1)
     await db.run(users.touch, 7, "zh", long_name, "u" * USERNAME)
     stored = await db.run(users.get, 7)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from bot.catalog import t
 from bot.core.clock import ManualClock, naive_utc
 from bot.settings import Settings
 from bot.storage import Database, outbox, suggestions
@@ -34,6 +35,8 @@ async def test_an_answer_delivered_on_a_retry_is_reported_to_staff(
     failing = standin.faults.add("sendMessage", "500", count=1, chat_id=1001)
     staff = standin.user(STAFF_ID, "李老师")
     await staff.send_text(f"/answer {code} 已联系站点")
+    await staff.expect_next(said("staff.answer_preview", code=code))
+    await staff.press(t("staff.btn_send", "zh"))
     await staff.expect_next(said("staff.answer_queued", code=code))  # not "sent": it was not
     assert failing.hits == 1
     clock.advance(60)  # past the outbox's back-off

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,8 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.catalog import label
+from bot.core.features.reports import ExportRequest, parse_export_args
 from bot.export import (
     ExportError,
     ExportFilter,
@@ -26,15 +28,23 @@ from bot.export import (
 )
 from bot.export import xlsx as xlsx_module
 from bot.export.mask import find_numbers, mask_words, own_words
+from bot.settings import Settings
 from bot.storage import Database, suggestions, users
 from bot.storage.models import Suggestion
+from knowledge import Desk, Routing
+from standin import BotMessage, StandIn
+from tests.botkit import RunningBot
+from tests.conftest import ADMIN_ID, STAFF_CHAT, STAFF_ID
+from tests.harness import said
 
 TZ = ZoneInfo("Asia/Shanghai")
 NAMES = {"labor_rights": "劳动权益保障", "care_services": "关爱服务", "other": "其他"}
 HEADERS = ["编号", "提交时间", "预测类别", "置信度", "身份", "地点", "内容", "状态", "答复",
-           "答复时间"]  # fmt: skip
+           "答复时间", "类型", "承办工作组", "区县", "办理期限", "按期办结", "评价",
+           "重新打开次数"]  # fmt: skip
 CSV_HEADERS = [*HEADERS[:2], "类别", *HEADERS[2:]]
 IDENTITY = ["姓名", "电话", "Telegram ID"]
+FIRST = ["汇总", "办理指标"]  # the summary and the figures, before the category sheets
 
 # --- masking ------------------------------------------------------------------------------
 
@@ -205,7 +215,7 @@ def test_export_xlsx_has_summary_chart_and_a_sheet_per_category(
     assert result.by_category == {"劳动权益保障": 2, "关爱服务": 1, "其他": 0, "待人工分类": 1}
     assert result.by_status["received"] == 2
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["汇总", "劳动权益保障", "关爱服务", "待人工分类"]
+    assert book.sheetnames == [*FIRST, "劳动权益保障", "关爱服务", "待人工分类"]
     summary = book["汇总"]
     assert len(summary._charts) == 1
     assert summary_table(summary, "类别") == {
@@ -218,7 +228,7 @@ def test_export_xlsx_has_summary_chart_and_a_sheet_per_category(
     assert [c.value for c in labor[1]] == HEADERS
     assert all(c.font.b for c in labor[1])
     assert labor.freeze_panes == "A2"
-    assert labor.auto_filter.ref == "A1:J3"
+    assert labor.auto_filter.ref == "A1:Q3"
     first = sheet_rows(labor)[0]
     assert first["提交时间"] == datetime(2026, 11, 28, 10, 0)  # 02:00 UTC, shown in Shanghai
     assert labor["B2"].is_date and labor["B2"].number_format == "yyyy-mm-dd hh:mm"
@@ -236,7 +246,7 @@ def test_export_xlsx_with_no_rows_has_only_the_summary(db: Database, tmp_path: P
 
     assert result.rows == 0
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["汇总"]
+    assert book.sheetnames == FIRST
     assert set(summary_table(book["汇总"], "类别").values()) == {0}
 
 
@@ -248,7 +258,7 @@ def test_export_xlsx_sheet_names_are_valid_and_unique(db: Database, tmp_path: Pa
     export_suggestions(db.engine, ExportFilter(), opts, tmp_path / "x.xlsx")
 
     sheets = openpyxl.load_workbook(tmp_path / "x.xlsx").sheetnames
-    assert sheets == ["汇总", "劳动_权益_保障_", "很" * 31, "汇总 (2)", "很" * 27 + " (2)"]
+    assert sheets == [*FIRST, "劳动_权益_保障_", "很" * 31, "汇总 (2)", "很" * 27 + " (2)"]
 
 
 def test_export_xlsx_continues_a_full_category_on_a_new_sheet(
@@ -260,8 +270,8 @@ def test_export_xlsx_continues_a_full_category_on_a_new_sheet(
     out, result = export(db, tmp_path)
 
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["汇总", "劳动权益保障", "劳动权益保障 (2)", "劳动权益保障 (3)"]
-    written = [row["编号"] for ws in book.worksheets[1:] for row in sheet_rows(ws)]
+    assert book.sheetnames == [*FIRST, "劳动权益保障", "劳动权益保障 (2)", "劳动权益保障 (3)"]
+    written = [row["编号"] for ws in book.worksheets[2:] for row in sheet_rows(ws)]
     assert written == codes
     assert result.by_category["劳动权益保障"] == 5
 
@@ -303,7 +313,8 @@ def test_export_csv_is_utf8_with_bom_and_crlf(db: Database, tmp_path: Path) -> N
     assert rows == [{
         "编号": code, "提交时间": "2026-11-28 00:30", "类别": "关爱服务", "预测类别": "其他",
         "置信度": "0.50", "身份": "外卖骑手", "地点": "", "内容": "第一行\n第二行",
-        "状态": "待受理", "答复": "", "答复时间": "",
+        "状态": "待受理", "答复": "", "答复时间": "", "类型": "建议", "承办工作组": "",
+        "区县": "", "办理期限": "", "按期办结": "-", "评价": "", "重新打开次数": "0",
     }]  # fmt: skip
     assert result.rows == 1
 
@@ -314,7 +325,7 @@ def test_export_to_a_binary_stream_leaves_it_open(db: Database) -> None:
         stream = io.BytesIO()
         export_suggestions(db.engine, ExportFilter(), options(fmt), stream)
         assert not stream.closed and stream.getvalue()
-    assert openpyxl.load_workbook(stream).sheetnames == ["汇总", "劳动权益保障"]
+    assert openpyxl.load_workbook(stream).sheetnames == [*FIRST, "劳动权益保障"]
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
@@ -370,7 +381,7 @@ def test_export_filters_select_exactly(
         codes = [row["编号"] for row in csv_rows(out)]
     else:
         book = openpyxl.load_workbook(out)
-        codes = sorted(row["编号"] for ws in book.worksheets[1:] for row in sheet_rows(ws))
+        codes = sorted(row["编号"] for ws in book.worksheets[2:] for row in sheet_rows(ws))
     assert sorted(codes) == sorted(around_midnight[key] for key in expected)
     assert result.rows == len(expected)
 
@@ -381,8 +392,8 @@ def test_export_filtered_by_category_has_only_that_sheet(
     out, result = export(db, tmp_path, filt=ExportFilter(category="other"))
 
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["汇总", "其他"]
-    assert book["其他"].auto_filter.ref == "A1:J1"
+    assert book.sheetnames == [*FIRST, "其他"]
+    assert book["其他"].auto_filter.ref == "A1:Q1"
     assert summary_table(book["汇总"], "类别") == {"其他": 0}
     assert result.by_category == {"其他": 0}
 
@@ -395,6 +406,7 @@ def test_export_filtered_by_category_has_only_that_sheet(
         (ExportFilter(since=date(2026, 11, 2), until=date(2026, 11, 1)), "csv",
          "--since 2026-11-02 is after --until 2026-11-01"),
         (ExportFilter(), "pdf", "unknown format 'pdf': use xlsx or csv"),
+        (ExportFilter(kind="praise"), "csv", "unknown kind 'praise': use one of suggestion, "),
     ],
 )  # fmt: skip
 def test_export_rejects_bad_filters(
@@ -523,3 +535,283 @@ def test_mask_words_masks_the_senders_own_words_only_when_long_enough() -> None:
     text = "我是王小明，id 777000111，送了42单，姓王"
     masked = mask_words(text, own_words("王小明", "777000111", "42", "王", None))
     assert masked == "我是王**，id 7********，送了42单，姓王"
+
+
+# --- cases: kind, desk, deadline, verdict, and their figures --------------------------------
+
+DESKS = {"labor": "劳动保障组", "traffic": "交通组"}
+TODAY = date(2026, 12, 10)
+
+
+def judged_options(fmt: str = "xlsx") -> ExportOptions:
+    return options(fmt, desk_names=DESKS, today=TODAY)
+
+
+@pytest.fixture
+def judged(db: Database) -> dict[str, str]:
+    """Cases with desks, deadlines and verdicts; each arrived Saturday 2026-11-28, 10:00 in
+    Shanghai, so Wednesday 2 December is 3 working days later."""
+    return {
+        # answered 2 Dec 23:00 in Shanghai (15:00 UTC): on its deadline's day
+        "on time": add(db, kind="complaint", desk="labor", district="兴隆台区",
+                       due_on=date(2026, 12, 2), status="answered",
+                       answered_at=datetime(2026, 12, 2, 15, 0), rating="satisfied"),
+        # answered 3 Dec 00:00 in Shanghai (2 Dec 16:00 UTC): a day late; 4 working days
+        "late": add(db, desk="labor", due_on=date(2026, 12, 2), status="adopted",
+                    answered_at=datetime(2026, 12, 2, 16, 0), rating="fair", reopened=1),
+        # reopened twice and open again past its deadline: overdue, its old answer not counted
+        "overdue": add(db, desk="traffic", category="care_services", due_on=date(2026, 12, 4),
+                       status="in_progress", answered_at=datetime(2026, 12, 1, 2, 0),
+                       rating="unsatisfied", reopened=2),
+        # a question in the staff chat (no desk), without a deadline
+        "question": add(db, kind="question", category="other", status="received"),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_export_shows_kind_desk_deadline_and_verdict(
+    db: Database, tmp_path: Path, judged: dict[str, str], fmt: str
+) -> None:
+    out = tmp_path / f"out.{fmt}"
+    export_suggestions(db.engine, ExportFilter(), judged_options(fmt), out)
+
+    if fmt == "csv":
+        rows = {row["编号"]: row for row in csv_rows(out)}
+        day, none, zero = "2026-12-02", "", "0"
+    else:
+        book = openpyxl.load_workbook(out)
+        rows = {row["编号"]: row for ws in book.worksheets[2:] for row in sheet_rows(ws)}
+        day, none, zero = datetime(2026, 12, 2), None, 0  # type: ignore[assignment]
+    fields = ["类型", "承办工作组", "区县", "办理期限", "按期办结", "评价", "重新打开次数"]
+    shown = {name: [rows[code][field] for field in fields] for name, code in judged.items()}
+    assert shown["on time"] == [label("kind", "complaint", "zh"), "劳动保障组", "兴隆台区", day,
+                                "是", "满意", zero]  # fmt: skip
+    assert shown["late"][3:] == [day, "否", "基本满意", "1" if fmt == "csv" else 1]
+    assert shown["overdue"][1] == "交通组"
+    assert shown["overdue"][4:] == ["-", "不满意", "2" if fmt == "csv" else 2]  # open again
+    assert shown["question"] == [label("kind", "question", "zh"), none, none, none, "-", none,
+                                 zero]  # fmt: skip
+
+
+def figures_table(ws: Worksheet, title: str) -> dict[str, dict[str, Any]]:
+    """One table of the figures sheet, found by its title: name -> header -> value."""
+    cells = list(ws.iter_rows(values_only=True))
+    top = next(i for i, row in enumerate(cells) if row[0] == title)
+    header = cells[top + 1]
+    table = {}
+    for row in cells[top + 2 :]:
+        if row[0] is None:
+            break
+        table[row[0]] = {h: v for h, v in zip(header[1:], row[1:], strict=False) if h}
+    return table
+
+
+def test_export_xlsx_has_the_figures_per_desk_category_worker_and_district(
+    db: Database, tmp_path: Path, judged: dict[str, str]
+) -> None:
+    export_suggestions(db.engine, ExportFilter(), judged_options(), tmp_path / "x.xlsx")
+
+    ws = openpyxl.load_workbook(tmp_path / "x.xlsx")["办理指标"]
+    desks = figures_table(ws, "按工作组")
+    assert list(desks) == ["劳动保障组", "交通组", "工作人员群（未分组）", "合计"]
+    labor = desks["劳动保障组"]
+    assert (labor["受理"], labor["已办结"], labor["按期办结"], labor["按期办结率"]) == (
+        2,
+        2,
+        1,
+        0.5,
+    )
+    assert labor["平均办理工作日"] == 3.5  # 3 and 4 working days
+    assert (labor["满意率"], labor["超期未办"]) == (1.0, 0)  # 满意 and 基本满意
+    assert (labor["重新打开件数"], labor["重新打开次数"]) == (1, 1)
+    traffic = desks["交通组"]
+    assert (traffic["受理"], traffic["已办结"], traffic["超期未办"]) == (1, 0, 1)
+    assert (traffic["按期办结率"], traffic["平均办理工作日"]) == ("-", "-")  # none answered
+    assert (traffic["满意率"], traffic["重新打开次数"]) == (0.0, 2)
+    assert desks["合计"]["受理"] == 4 and desks["合计"]["超期未办"] == 1
+    categories = figures_table(ws, "按类别")
+    assert {name: row["受理"] for name, row in categories.items()} == {
+        "劳动权益保障": 2, "关爱服务": 1, "其他": 1, "合计": 4,
+    }  # fmt: skip
+    workers = figures_table(ws, "按身份")
+    assert {name: row["数量"] for name, row in workers.items()} == {"外卖骑手": 4, "合计": 4}
+    districts = figures_table(ws, "按区县")
+    assert {name: row["数量"] for name, row in districts.items()} == {
+        "未识别": 3, "兴隆台区": 1, "合计": 4,
+    }  # fmt: skip
+
+
+def test_export_figures_cover_the_filtered_cases_only(
+    db: Database, tmp_path: Path, judged: dict[str, str]
+) -> None:
+    out = tmp_path / "x.xlsx"
+    export_suggestions(db.engine, ExportFilter(desk="labor"), judged_options(), out)
+
+    book = openpyxl.load_workbook(out)
+    assert list(figures_table(book["办理指标"], "按工作组")) == ["劳动保障组", "合计"]
+    assert figures_table(book["办理指标"], "按工作组")["合计"]["受理"] == 2
+    meta = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True) if row[0]}
+    assert meta["工作组筛选"] == "劳动保障组"
+
+
+@pytest.mark.parametrize(
+    ("filt", "expected"),
+    [
+        (ExportFilter(desk="labor"), ["on time", "late"]),
+        (ExportFilter(kind="question"), ["question"]),
+        (ExportFilter(kind="complaint", desk="labor"), ["on time"]),
+        (ExportFilter(desk="traffic", status="answered"), []),
+    ],
+)
+def test_export_filters_by_kind_and_desk(
+    db: Database, tmp_path: Path, judged: dict[str, str], filt: ExportFilter,
+    expected: list[str],
+) -> None:  # fmt: skip
+    out = tmp_path / "out.csv"
+    result = export_suggestions(db.engine, filt, judged_options("csv"), out)
+
+    assert sorted(row["编号"] for row in csv_rows(out)) == sorted(judged[k] for k in expected)
+    assert result.rows == len(expected)
+
+
+def test_export_review_means_the_unclassified(
+    db: Database, tmp_path: Path, around_midnight: dict[str, str]
+) -> None:
+    out, _ = export(db, tmp_path, "csv", ExportFilter(category="review"))
+
+    assert [row["编号"] for row in csv_rows(out)] == [around_midnight["29 start"]]
+
+
+def test_default_filename_names_kind_and_desk() -> None:
+    filt = ExportFilter(kind="complaint", desk="labor")
+    assert default_filename(options(), filt, datetime(2026, 11, 28, 2, 0)) == (
+        "nuanxin-suggestions-complaint-labor-20261128.xlsx"
+    )
+
+
+# --- /export words, in Chinese or English ---------------------------------------------------
+
+ROUTING = Routing(desks=(Desk("labor", "劳动保障组", 0), Desk("traffic", "交通组", 0)))
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ([], ExportRequest("xlsx", ExportFilter())),
+        ([label("category", "labor_rights", "zh"), label("status", "answered", "zh")],
+         ExportRequest("xlsx", ExportFilter(category="labor_rights", status="answered"))),
+        (["csv", "labor_rights", "Answered", "2026-11-01", "2026-11-30"],
+         ExportRequest("csv", ExportFilter(date(2026, 11, 1), date(2026, 11, 30),
+                                           "labor_rights", "answered"))),
+        ([label("kind", "complaint", "zh"), "交通组", "实名"],
+         ExportRequest("xlsx", ExportFilter(kind="complaint", desk="traffic"), identity=True)),
+        (["question", "labor", "XLSX", "identity"],
+         ExportRequest("xlsx", ExportFilter(kind="question", desk="labor"), identity=True)),
+        ([label("category", "review", "zh")],
+         ExportRequest("xlsx", ExportFilter(category="review"))),
+    ],
+)  # fmt: skip
+def test_export_words_in_either_language(words: list[str], expected: ExportRequest) -> None:
+    assert parse_export_args(words, ROUTING) == expected
+
+
+@pytest.mark.parametrize(
+    ("words", "bad"),
+    [
+        (["pdf"], "pdf"),
+        (["labor_rights", "财务组"], "财务组"),
+        (["2026-12-01", "2026-11-01"], "2026-11-01"),  # since after until
+        (["2026-11-01", "2026-11-02", "2026-11-03"], "2026-11-03"),
+    ],
+)
+def test_export_words_that_name_nothing_are_refused(words: list[str], bad: str) -> None:
+    with pytest.raises(ExportError) as error:
+        parse_export_args(words, ROUTING)
+    assert str(error.value) == bad
+
+
+# --- /export in the bot ---------------------------------------------------------------------
+
+FIRST_FILE = 30.0  # seconds: the first spreadsheet of a session loads its libraries
+
+
+def export_codes(document: BotMessage) -> list[str]:
+    """The codes in the category sheets of an XLSX file the bot sent."""
+    assert document.document is not None
+    book = openpyxl.load_workbook(io.BytesIO(document.document.data))
+    return sorted(row["编号"] for ws in book.worksheets[2:] for row in sheet_rows(ws))
+
+
+@pytest.mark.slow
+async def test_export_with_chinese_names_sends_only_those_rows(
+    bot: RunningBot, standin: StandIn
+) -> None:
+    wanted = [add(bot.db, category="labor_rights", status="answered") for _ in range(2)]
+    add(bot.db, category="labor_rights", status="submitted")
+    add(bot.db, category="care_services", status="answered")
+    staff = standin.user(STAFF_ID)
+    words = [label("category", "labor_rights", "zh"), label("status", "answered", "zh")]
+
+    await staff.send_text(f"/export {' '.join(words)}")
+
+    document = await staff.expect_next(said("export.caption", rows=2), timeout=FIRST_FILE)
+    assert export_codes(document) == sorted(wanted)
+
+
+@pytest.mark.slow
+async def test_export_identity_in_a_group_is_refused_even_for_an_admin(
+    bot: RunningBot, standin: StandIn
+) -> None:
+    add(bot.db, user_id=777000111, anonymous=False, contact_phone="13800138000")
+    group = standin.group(STAFF_CHAT)
+    admin = standin.user(ADMIN_ID).in_chat(group)
+
+    await admin.send_text("/export identity")
+
+    refusal = await group.expect_next(said("export.identity_group"))
+    assert refusal.url_buttons  # a button to the private chat
+    await admin.send_text("/help")  # answered after anything the export would have sent
+    await group.expect_next(said("help"))
+    assert not [m for m in group.history if m.document is not None or m.method == "sendDocument"]
+
+
+@pytest.mark.slow
+async def test_export_identity_in_private_needs_the_role(bot: RunningBot, standin: StandIn) -> None:
+    add(bot.db, user_id=777000111, anonymous=False, contact_phone="13800138000")
+    staff = standin.user(STAFF_ID)
+
+    await staff.send_text("/export identity")  # staff; IDENTITY_EXPORT_ROLE is admin
+    await staff.expect_next(said("export.identity_refused"))
+    await staff.send_text("/export csv")  # the masked file is still theirs to take
+    masked = await staff.expect_next(said("export.caption", rows=1), timeout=FIRST_FILE)
+    admin = standin.user(ADMIN_ID)
+    await admin.send_text("/export csv 实名")
+    full = await admin.expect_next(said("export.caption", rows=1), timeout=FIRST_FILE)
+
+    assert masked.document is not None and full.document is not None
+    assert b"13800138000" not in masked.document.data
+    assert "identity" in (full.document.filename or "")
+    rows = list(csv.DictReader(io.StringIO(full.document.data.decode("utf-8-sig"))))
+    assert rows[0]["电话"] == "13800138000"
+
+
+@pytest.fixture
+async def staff_may_see_identity(bot_settings: Settings) -> AsyncIterator[RunningBot]:
+    running = RunningBot(bot_settings.with_values(identity_export_role="staff"))
+    await running.start()
+    yield running
+    await running.stop()
+
+
+@pytest.mark.slow
+async def test_export_identity_for_staff_when_the_setting_says_so(
+    staff_may_see_identity: RunningBot, standin: StandIn
+) -> None:
+    add(staff_may_see_identity.db, user_id=777000111, anonymous=False,
+        contact_phone="13800138000")  # fmt: skip
+    staff = standin.user(STAFF_ID)
+
+    await staff.send_text("/export identity csv")
+
+    full = await staff.expect_next(said("export.caption", rows=1), timeout=FIRST_FILE)
+    assert full.document is not None and b"13800138000" in full.document.data

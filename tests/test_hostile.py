@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from bot.catalog import t
 from bot.storage import drafts, suggestions
 from standin import StandIn
 from standin.user import ChatView
@@ -107,6 +108,8 @@ async def test_forged_follow_up_on_someone_elses_suggestion(
     assert victim is not None
     staff = standin.user(STAFF_ID)
     await staff.send_text(f"/answer {code} 已处理")
+    await staff.expect_next(said("staff.answer_preview", code=code))
+    await staff.press(t("staff.btn_send", "zh"))
     await staff.expect_next(said("staff.answer_sent", code=code))
     attacker = standin.user(1002)
     await attacker.forge_callback(f"fu:{victim.id}")

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 from bot.catalog import label, t
 from bot.core.clock import ManualClock
 from bot.settings import Settings
-from bot.storage.models import Question
+from bot.storage.models import Suggestion
 from knowledge import KnowledgeBase, emergency_kind, load_knowledge, sample_dir
 from standin import BotMessage, StandIn
 from tests.botkit import RunningBot
 from tests.conftest import ADMIN_ID, STAFF_CHAT
-from tests.harness import said
+from tests.harness import code_of, said
 
 PANJIN = (41.1197, 122.0709)
 BEIJING = (39.9042, 116.4074)
@@ -60,7 +60,8 @@ def is_venue(message: BotMessage) -> bool:
 
 def asked_questions(s: Session) -> list[str]:
     """The questions passed on to staff, oldest first."""
-    return list(s.scalars(select(Question.text).order_by(Question.id)))
+    query = select(Suggestion.text).where(Suggestion.kind == "question")
+    return list(s.scalars(query.order_by(Suggestion.id)))
 
 
 @pytest.fixture
@@ -112,8 +113,8 @@ async def test_unknown_question_passed_to_staff(bot: RunningBot, standin: StandI
     offer = await worker.expect_next(said("ask.unknown"))
     assert offer.callback_data == ["faq:-staff", "faq:-no"]
     await worker.press(data="faq:-staff")
-    await worker.expect_next(said("ask.passed"))
-    await standin.group(STAFF_CHAT).expect_next(said("ask.staff_notice", text="今天股票涨了吗"))
+    code = code_of(await worker.expect_next(said("ask.passed")))
+    await standin.group(STAFF_CHAT).expect_next(said("staff.new", code=code, text="今天股票涨了吗"))
     assert bot.sync(asked_questions) == ["今天股票涨了吗"]
 
 

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.catalog import labels
+from bot.catalog import labels, t
 from bot.domain import category_ids
 from bot.export import ExportFilter, ExportOptions
+from bot.export.mask import mask_text
 from bot.export.query import Record, iter_records
 from bot.storage import Database, suggestions
 from bot.storage.models import Base
@@ -66,6 +67,8 @@ async def answered_and_relabelled(bot: RunningBot, standin: StandIn, code: str) 
     await standin.group(STAFF_CHAT).expect_next(said("staff.new", code=code))
     member = standin.user(STAFF_ID, "李老师")
     await member.send_text(f"/answer {code} {ANSWER}")
+    await member.expect_next(said("staff.answer_preview", code=code))
+    await member.press(t("staff.btn_send", "zh"))
     await member.expect_next(said("staff.answer_sent", code=code))
     await standin.user(WORKER).expect_next(said("worker.answer", code=code, answer=ANSWER))
     bot.sync(suggestions.recategorize, code, "labor_rights", STAFF_ID)
@@ -75,8 +78,9 @@ async def question_to_staff(worker: FakeUser, standin: StandIn) -> None:
     await worker.send_text(QUESTION)
     await worker.expect_next(said("ask.unknown"))
     await worker.press(data="faq:-staff")
-    await worker.expect_next(said("ask.passed"))
-    await standin.group(STAFF_CHAT).expect_next(said("ask.staff_notice", text=QUESTION))
+    code = code_of(await worker.expect_next(said("ask.passed")))
+    card = await standin.group(STAFF_CHAT).expect(code)  # (after the edits of other cards)
+    assert said("staff.new", code=code, text=mask_text(QUESTION)).search(card.content)
 
 
 async def test_erasure_leaves_no_identifier_in_any_table(bot: RunningBot, standin: StandIn) -> None:
@@ -96,7 +100,7 @@ async def test_erasure_leaves_no_identifier_in_any_table(bot: RunningBot, standi
     await worker.expect_next(said("suggest.parked"))
     await worker.expect_next(said("delete.confirm"))
     await worker.press(data="dm:yes")
-    await worker.expect_next(said("delete.done", count=1))
+    await worker.expect_next(said("delete.done", count=2))  # the suggestion, the question
 
     leaks = [(word, cell) for cell in every_cell(bot.db) for word in IDENTIFIERS if word in cell]
     assert leaks == []

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.catalog import label, t
 from bot.core.notices import percent
-from bot.domain import Status
+from bot.domain import Rating, Status
 from bot.storage import drafts, staff, suggestions, training, users
 from bot.storage.models import Outbox
 from standin import BotMessage, FakeGroup, FakeUser, StandIn
@@ -67,6 +67,13 @@ async def start_answer(standin: StandIn, sid: int, code: str) -> FakeUser:
     )
     assert prompt.raw["reply_markup"]["force_reply"] is True
     return member
+
+
+async def answer_by_command(member: FakeUser, code: str, text: str) -> None:
+    """/answer CODE text, its preview, and 📤 发送 on it (what comes next is the report)."""
+    await member.send_text(f"/answer {code} {text}")
+    await member.expect_next(said("staff.answer_preview", code=code, text=text))
+    await member.press(t("staff.btn_send", "zh"))
 
 
 @pytest.mark.parametrize(
@@ -156,14 +163,15 @@ async def test_answer_in_staff_chat_reaches_worker_and_my(
     preview = await group.expect_next(said("staff.answer_preview", code=code, text=reply))
     assert preview.callback_data == [f"sa:send:{sid}", f"sa:x:{sid}"]
     await member.press(data=f"sa:send:{sid}")
+    await group.expect_next(said("staff.card", status=status_label(Status.ANSWERED)))
     await group.expect_next(said("staff.answer_sent", code=code))
     worker = worker_of(standin)
     answered = status_label(Status.ANSWERED)
     answer = await worker.expect_next(
         said("worker.answer", code=code, answer=reply, status=answered)
     )
-    assert answer.buttons == [[t("worker.btn_follow_up", "zh")]]
-    assert answer.callback_data == [f"fu:{sid}"]
+    assert answer.buttons == [[label("rating", r, "zh") for r in Rating]]  # 回访评价
+    assert answer.callback_data == [f"rt:{sid}:{r}" for r in Rating]
     await worker.send_text("/my")
     listing = await worker.expect_next(said("my.header", total=1))
     assert said("my.item", code=code, status=answered).search(listing.content)
@@ -185,21 +193,26 @@ async def test_inbox_meanwhile_keeps_the_answer_going(bot: RunningBot, standin: 
     await member.send_text(reply)
     await group.expect_next(said("staff.answer_preview", code=code, text=reply))
     await member.press(data=f"sa:send:{sid}")
+    await group.expect_next(said("staff.card", status=status_label(Status.ANSWERED)))
     await group.expect_next(said("staff.answer_sent", code=code))
     await worker_of(standin).expect_next(said("worker.answer", code=code, answer=reply))
     stored = bot.sync(suggestions.get, code)
     assert stored is not None and stored.answer == reply
 
 
-async def test_answer_command_ends_the_answer_being_written(
+async def test_answer_command_replaces_the_answer_being_written(
     bot: RunningBot, standin: StandIn
 ) -> None:
-    """/answer CODE for the suggestion being answered replaces that draft: no second answer."""
+    """/answer CODE text for the suggestion being answered replaces that draft with its
+    preview: one answer, sent once, and the conversation is over."""
     code, _ = await submitted(standin)
     sid = suggestion_id(bot, code)
     group = staff_group(standin)
     member = await start_answer(standin, sid, code)
     await member.send_text(f"/answer {code} 直接答复：已处理")
+    await group.expect_next(said("staff.answer_preview", code=code, text="直接答复：已处理"))
+    await member.press(data=f"sa:send:{sid}")
+    await group.expect_next(said("staff.card", status=status_label(Status.ANSWERED)))
     await group.expect_next(said("staff.answer_sent", code=code))
     assert bot.sync(drafts.load, "answer", STAFF_CHAT, STAFF_ID) is None
     await member.send_text("大家辛苦了")  # ordinary chat again, not an answer
@@ -209,11 +222,84 @@ async def test_answer_command_ends_the_answer_being_written(
     await worker.expect_next(said("worker.answer", code=code, answer="直接答复：已处理"))
 
 
+async def test_answer_command_previews_and_sends_nothing_before_send(
+    bot: RunningBot, standin: StandIn
+) -> None:
+    code, _ = await submitted(standin)
+    sid = suggestion_id(bot, code)
+    member = standin.user(STAFF_ID, "李老师")
+    reply = "已联系驿站，下周起延长开放时间。"
+    await member.send_text(f"/answer {code} {reply}")
+    preview = await member.expect_next(said("staff.answer_preview", code=code, text=reply))
+    assert preview.callback_data == [f"sa:send:{sid}", f"sa:x:{sid}"]  # the button path's
+    stored = bot.sync(suggestions.get, code)
+    assert stored is not None and (stored.answer, stored.status) == (None, Status.SUBMITTED)
+    assert bot.sync(owed_to, WORKER_ID) == ["receipt"]  # nothing for the worker yet
+    await member.press(data=f"sa:send:{sid}")
+    await member.expect_next(said("staff.answer_sent", code=code))
+    await worker_of(standin).expect_next(said("worker.answer", code=code, answer=reply))
+    assert bot.sync(drafts.load, "answer", STAFF_ID, STAFF_ID) is None
+
+
+async def test_answer_command_preview_cancelled_sends_nothing(
+    bot: RunningBot, standin: StandIn
+) -> None:
+    code, _ = await submitted(standin)
+    member = standin.user(STAFF_ID, "李老师")
+    await member.send_text(f"/answer {code} 写错了")
+    await member.expect_next(said("staff.answer_preview", code=code, text="写错了"))
+    await member.press(t("staff.btn_cancel", "zh"))
+    await member.expect_next(said("staff.answer_cancelled"))
+    stored = bot.sync(suggestions.get, code)
+    assert stored is not None and stored.answer is None
+    assert bot.sync(owed_to, WORKER_ID) == ["receipt"]
+
+
+async def test_answer_command_without_text_starts_the_draft(
+    bot: RunningBot, standin: StandIn
+) -> None:
+    code, _ = await submitted(standin)
+    member = standin.user(STAFF_ID, "李老师")
+    await member.send_text(f"/answer {code}")
+    prompt = await member.expect_next(said("staff.answer_prompt", name="李老师", code=code))
+    assert prompt.raw["reply_markup"]["force_reply"] is True
+    await member.send_text("已转交城管部门")
+    await member.expect_next(said("staff.answer_preview", code=code, text="已转交城管部门"))
+    await member.send_text("/answer")
+    await member.expect_next(said("staff.answer_usage"))
+
+
+async def test_template_edited_before_sending_sends_the_edited_text(
+    bot: RunningBot, standin: StandIn
+) -> None:
+    member = standin.user(STAFF_ID, "李老师")
+    saved = "您好，已转交相关部门，请耐心等待。"
+    await member.send_text(f"/template 已转交 | {saved}")
+    await member.expect_next(said("staff.template_saved"))
+    [(tid, _, _)] = bot.sync(staff.list)
+    code, _ = await submitted(standin)
+    sid = suggestion_id(bot, code)
+    await member.send_text(f"/answer {code}")
+    await member.expect_next(said("staff.answer_prompt", code=code))
+    await member.expect_next(said("staff.answer_templates"))
+    await member.press(data=f"sa:tpl:{sid}:{tid}")
+    draft = await member.expect_next(said("staff.answer_preview", code=code, text=saved))
+    assert draft.callback_data == [f"sa:send:{sid}", f"sa:x:{sid}"]
+    edited = "您好，已转交交通组，三个工作日内答复。"
+    await member.send_text(edited)
+    await member.expect_next(said("staff.answer_preview", code=code, text=edited))
+    await member.press(data=f"sa:send:{sid}")
+    await member.expect_next(said("staff.answer_sent", code=code))
+    await worker_of(standin).expect_next(said("worker.answer", code=code, answer=edited))
+    stored = bot.sync(suggestions.get, code)
+    assert stored is not None and stored.answer == edited
+
+
 async def test_answer_command_and_blocked_worker(bot: RunningBot, standin: StandIn) -> None:
     code, _ = await submitted(standin)
     standin.block(WORKER_ID)
     member = standin.user(STAFF_ID, "李老师")
-    await member.send_text(f"/answer {code} 已转交交通部门处理")
+    await answer_by_command(member, code, "已转交交通部门处理")
     await member.expect_next(said("staff.answer_undelivered", code=code))
     stored = bot.sync(suggestions.get, code)
     assert stored is not None
@@ -272,6 +358,7 @@ async def test_templates_saved_and_used(bot: RunningBot, standin: StandIn) -> No
     await in_group.press(data=f"sa:tpl:{sid}:{tid}")
     await group.expect_next(said("staff.answer_preview", code=code, text=saved))
     await in_group.press(data=f"sa:send:{sid}")
+    await group.expect_next(said("staff.card", status=status_label(Status.ANSWERED)))
     await group.expect_next(said("staff.answer_sent", code=code))
     await worker_of(standin).expect_next(said("worker.answer", code=code, answer=saved))
 
@@ -280,18 +367,24 @@ async def test_follow_up_reopens_once(bot: RunningBot, standin: StandIn) -> None
     code, _ = await submitted(standin)
     sid = suggestion_id(bot, code)
     member = standin.user(STAFF_ID, "李老师")
-    await member.send_text(f"/answer {code} 已处理")
+    await answer_by_command(member, code, "已处理")
     await member.expect_next(said("staff.answer_sent", code=code))
     worker = worker_of(standin)
     await worker.expect_next(said("worker.answer", code=code, answer="已处理"))
-    await worker.press(data=f"fu:{sid}")
-    await worker.expect_next(said("worker.followed_up", code=code))
-    notice = await staff_group(standin).expect_next(said("staff.followup_notice", code=code))
+    await worker.forge_callback(f"fu:{sid}")  # the button of answers sent before ratings
+    await worker.expect_next(said("worker.rate_ask"))  # offers the rating
+    await worker.press(data=f"rt:{sid}:unsatisfied")
+    await worker.expect_next(said("worker.rate_reason"))
+    await worker.send_text("还是没人管")
+    await worker.expect_next(said("worker.reopened", code=code))
+    notice = await staff_group(standin).expect(code)
+    while not said("staff.reopen_notice", code=code).search(notice.content):
+        notice = await staff_group(standin).expect(code)  # (the card's edits come too)
     assert notice.callback_data[0] == f"st:acc:{sid}"  # staff can act on it at once
     stored = bot.sync(suggestions.get, code)
     assert stored is not None and stored.status == Status.IN_PROGRESS
-    await worker.press(data=f"fu:{sid}")
-    await worker.expect_next(said("worker.follow_up_once"))
+    await worker.forge_callback(f"fu:{sid}")
+    await worker.expect_next(said("worker.rate_already"))
 
 
 async def test_staff_commands_look_unknown_to_workers(bot: RunningBot, standin: StandIn) -> None:
@@ -311,8 +404,8 @@ async def test_inbox_pages_and_filters(bot: RunningBot, standin: StandIn) -> Non
     await member.send_text("/inbox")
     first = await member.expect_next(said("staff.inbox_header", total=6))
     assert codes[-1] in first.content and codes[0] not in first.content
-    assert first.callback_data[-1] == "ib:p:1:-:-"
-    await member.press(data="ib:p:1:-:-")
+    assert first.callback_data[-1] == "ib:q:1:-:-:-:-:own"
+    await member.press(data="ib:q:1:-:-:-:-:own")
     second = await member.expect_next(said("staff.inbox_header", total=6))
     assert second.edited and codes[0] in second.content and codes[-1] not in second.content
     await member.send_text("/inbox adopted")
@@ -324,13 +417,14 @@ async def test_inbox_pages_and_filters(bot: RunningBot, standin: StandIn) -> Non
 async def test_view_shows_history(bot: RunningBot, standin: StandIn) -> None:
     code, _ = await submitted(standin)
     member = standin.user(STAFF_ID, "李老师")
-    await member.send_text(f"/answer {code} 收到")
+    await answer_by_command(member, code, "收到")
     await member.expect_next(said("staff.answer_sent", code=code))
     await member.send_text(f"/view {code}")
     view = await member.expect_next(said("staff.history"))
     assert said("staff.answer_shown", answer="收到").search(view.content)
     history = said("staff.history").split(view.content)[-1]
-    assert "created" in history and "answered" in history  # the events' kinds
+    assert said("history.created").search(history)  # the events in words
+    assert said("history.answered", text="收到").search(history)
 
 
 async def test_delete_me_unlinks_suggestions(bot: RunningBot, standin: StandIn) -> None:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from bot.domain import Role, Status
+from bot.domain import Rating, Role, Status
 from bot.storage import (
     Database,
     DatabaseError,
@@ -21,7 +21,6 @@ from bot.storage import (
     migrate,
     outbox,
     privacy,
-    questions,
     staff,
     suggestions,
     training,
@@ -29,7 +28,7 @@ from bot.storage import (
 )
 from bot.storage import export as export_sql
 from bot.storage.db import current_revision, head_revision
-from bot.storage.models import Event, Outbox, Question, Suggestion, User, utcnow
+from bot.storage.models import Event, Outbox, Suggestion, User, utcnow
 from bot.storage.views import SuggestionView
 
 DAY = date(2026, 11, 28)
@@ -69,7 +68,7 @@ async def submit(
         local_day=day,
         fields={"text": text_, "worker_type": "rider"} | kw.pop("fields", {}),
         announce_to=-100,
-        draft_name="suggest",
+        draft_name=kw.pop("draft_name", "suggest"),
         **kw,
     )
 
@@ -184,8 +183,8 @@ async def test_submit_gives_readable_daily_codes(call: Call) -> None:
     next_day = (await submit(call, 4, day=DAY + timedelta(days=1)))[0].code
     assert codes == ["NX-20261128-0001", "NX-20261128-0002", "NX-20261128-0003"]
     assert next_day == "NX-20261129-0001"
-    other = await submit(call, 5, code_prefix="TS")
-    assert other[0].code == "TS-20261128-0004"
+    other = await submit(call, 5, fields={"kind": "question"})  # a question: its own prefix
+    assert other[0].code == "NQ-20261128-0004"
 
 
 async def test_ten_thousandth_code_of_a_day_grows_a_digit(db: Database, call: Call) -> None:
@@ -355,14 +354,37 @@ async def test_answer_recategorize_and_training_examples(call: Call) -> None:
 
 
 async def test_follow_up_reopens_an_answered_suggestion_once(call: Call) -> None:
+    """The "not solved" button of older answers is 不满意 without a reason."""
     view, _ = await submit(call, 1)
     assert await call(suggestions.follow_up, view.id, 8, -100) == ("not_yours", None)
     assert await call(suggestions.follow_up, view.id, 7, -100) == ("still_open", None)
     await call(suggestions.answer, view.id, "好的", 9001)
     result, reopened = await call(suggestions.follow_up, view.id, 7, -100, now=T0)
     assert (result, reopened.status, reopened.followed_up) == ("reopened", "in_progress", True)
-    assert await call(suggestions.follow_up, view.id, 7, -100) == ("already", None)
+    assert await call(suggestions.follow_up, view.id, 7, -100) == ("still_open", None)
     assert [i.kind for i in await call(outbox.due)][-1] == "follow_up"
+
+
+async def test_rating_reopens_to_the_desk_then_the_supervisor(call: Call) -> None:
+    """满意 closes the loop; 不满意 reopens to the desk twice, the third time it goes to the
+    supervisor; a rated answer cannot be rated again until the next answer."""
+    view, _ = await submit(call, 1)
+    await call(suggestions.answer, view.id, "好的", 9001)
+    assert await call(suggestions.rate, view.id, 8, Rating.SATISFIED) == ("not_yours", None)
+    chats = []
+    for times, expected in ((1, "reopened"), (2, "reopened"), (3, "to_supervisor")):
+        outcome, rated = await call(suggestions.rate, view.id, 7, Rating.UNSATISFIED,
+                                    reason=f"还是没人管 {times}", desk_chat=-100,
+                                    supervisor_chat=-200, now=T0)  # fmt: skip
+        assert (outcome, rated.reopened, rated.status) == (expected, times, "in_progress")
+        again = await call(suggestions.rate, view.id, 7, Rating.FAIR)
+        assert again == ("not_answered", None)  # reopened: nothing to rate until answered
+        chats.append([i.chat_id for i in await call(outbox.due) if i.kind == "follow_up"][-1])
+        await call(suggestions.answer, view.id, f"第 {times} 次答复", 9001)
+    assert chats == [-100, -100, -200]
+    outcome, rated = await call(suggestions.rate, view.id, 7, Rating.SATISFIED)
+    assert (outcome, rated.rating, rated.status) == ("rated", "satisfied", "answered")
+    assert await call(suggestions.rate, view.id, 7, Rating.FAIR) == ("already", None)
 
 
 async def test_reports_and_delivery_failures(call: Call) -> None:
@@ -412,24 +434,30 @@ async def test_templates(call: Call) -> None:
     assert await call(staff.text, second) is None
 
 
-async def test_questions_add(db: Database, call: Call) -> None:
-    await call(users.touch, 7, "zh", None, None)
-    qid = await call(questions.add, 7, 7, "zh", "工伤怎么认定", now=T0)
-    assert rows(db, select(Question.id, Question.text, Question.created_at)) == [
-        (qid, "工伤怎么认定", T0)]  # fmt: skip
+async def test_a_question_is_a_case_of_its_own_kind(db: Database, call: Call) -> None:
+    """A question passed to staff: an NQ code from the same daily counter, no receipt row
+    when the caller replies at once, and not counted against the daily cap."""
+    question, _ = await submit(call, 1, "工伤怎么认定", fields={"kind": "question"},
+                               receipt=False, draft_name=None, now=T0)  # fmt: skip
+    suggestion, _ = await submit(call, 2)
+    assert question.code == f"NQ-{DAY:%Y%m%d}-0001" and question.kind == "question"
+    assert suggestion.code == f"NX-{DAY:%Y%m%d}-0002"
+    owed = rows(db, select(Outbox.kind).where(Outbox.suggestion_id == question.id))
+    assert owed == [("announce",)]
+    count, _worker = await call(suggestions.intake_start, 7, T0 - timedelta(days=1))
+    assert count == 1
 
 
 async def test_erase_identity_unlinks_everything(db: Database, call: Call) -> None:
     view, _ = await submit(call, 1, fields={"anonymous": False, "contact_name": "王师傅"})
-    await call(questions.add, 7, 7, "zh", "问题")
+    await submit(call, 2, "问题", fields={"kind": "question"})
     await call(drafts.save, "suggest", 7, 7, "text", {})
-    assert await call(privacy.erase_identity, 7, now=T0) == 1
+    assert await call(privacy.erase_identity, 7, now=T0) == 2
     kept = rows(db, select(Suggestion.user_id, Suggestion.chat_id, Suggestion.anonymous,
                            Suggestion.contact_name, Suggestion.updated_at))  # fmt: skip
-    assert kept == [(None, None, True, None, T0)]
-    assert rows(db, select(Event.actor_id)) == [(None,)]
+    assert kept == [(None, None, True, None, T0), (None, None, True, None, T0)]
+    assert rows(db, select(Event.actor_id)) == [(None,), (None,)]
     assert rows(db, select(Outbox.id)) == []
-    assert rows(db, select(Question.user_id, Question.chat_id)) == [(None, None)]
     assert await call(users.get, 7) is None
     assert await call(drafts.states, "suggest") == {}
     assert (await call(suggestions.by_id, view.id)).text == "站长乱罚款"

@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.catalog import t
 from bot.settings import Settings
 from bot.storage import suggestions
 from bot.telegram.runner import StartupError, Webhook
@@ -96,7 +97,7 @@ async def test_a_forged_update_without_the_secret_is_refused(
     url, forged = standin.webhook["url"], forged_answer(code, "已处理，请放心")
     for secret in (None, "", "wrong", SECRET[:-1] + "X", SECRET + "X"):
         assert await post(url, forged, secret) == 403, secret
-    # the same chat once more, by Telegram: had the forgery been taken, its answer came first
+    # the same chat once more, by Telegram: had the forgery been taken, its preview came first
     await member.send_text(f"/view {code}")
     await member.expect_next(said("staff.new", code=code))
     stored = webhook_bot.sync(suggestions.get, code)
@@ -104,6 +105,9 @@ async def test_a_forged_update_without_the_secret_is_refused(
     assert worker.drain() == []
     # with the secret the very same update is served: it was refused for the secret alone
     assert await post(url, forged, SECRET) == 200
+    await member.expect_next(said("staff.answer_preview", code=code, text="已处理，请放心"))
+    await member.press(t("staff.btn_send", "zh"))
+    await member.expect_next(said("staff.new", code=code))  # the card /view showed, edited
     await member.expect_next(said("staff.answer_sent", code=code))
     await worker.expect_next(said("worker.answer", code=code, answer="已处理，请放心"))
 

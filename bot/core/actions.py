@@ -79,11 +79,24 @@ Markup = Buttons | Keys | RemoveKeys | AskReply
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A new message; `chat` None means the chat the event came from."""
+    """A new message; `chat` None means the chat the event came from. `card`: the case
+    this message shows to staff (the channel reports it posted, so every card of a case
+    can be edited when it changes); `thread`: a forum topic of the chat."""
 
     text: str
     markup: Markup | None = None
     chat: int | None = None
+    card: int | None = None
+    thread: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A staff card a channel posted: case id, chat, message id."""
+
+    card: int
+    chat: int
+    message_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +136,7 @@ class Picture:
     picture: bytes | Attachment
     caption: str | None = None
     chat: int | None = None
+    thread: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +149,7 @@ class Document:
     caption: str | None = None
     chat: int | None = None
     remove_after: bool = False
+    thread: int | None = None
 
 
 Action = Message | Edit | Toast | Venue | Picture | Document

@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any, Generic, TypeVar, cast
 
-from bot.domain import Status, WorkerType, is_category
+from bot.domain import Kind, Rating, Status, WorkerType, is_category
 
 MAX_BYTES = 64  # Telegram's limit for callback data
 MAX_ID = 2**63 - 1  # database ids are 64-bit
@@ -244,6 +244,9 @@ class InboxPage:
     page: int
     category: str | None
     status: Status | None
+    kind: Kind | None = None
+    desk: str | None = None
+    all_desks: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,12 +254,43 @@ class DeleteMe:
     yes: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """The worker's verdict on an answer."""
+
+    suggestion_id: int
+    rating: Rating
+
+
+class FaqAct(StrEnum):
+    """What staff make of an answered question for the FAQ."""
+
+    PICK = "pick"  # show the entries it could be another phrasing of
+    NEW = "new"  # propose a new entry: the question and the staff answer
+
+
+@dataclass(frozen=True, slots=True)
+class ToFaq:
+    """An answered question to FAQ knowledge: a new entry, or another phrasing of one."""
+
+    suggestion_id: int
+    act: FaqAct
+
+
+@dataclass(frozen=True, slots=True)
+class ToFaqEntry:
+    """The answered question as another phrasing of this FAQ entry."""
+
+    suggestion_id: int
+    entry_id: str
+
+
 ButtonData = (
     Menu | Suggest | PickWorker | PickCategory | EditPart | Interrupt | MyPage | FollowUp
     | FaqEntry | FaqPass | StationFilter | StationView | PolicyList | PolicyOpen | PolicyLink
     | StaffStatus
     | StaffCategories | StaffSetCategory | StaffCard | StaffAnswer | AnswerSend | AnswerCancel
-    | AnswerTemplate | InboxOpen | InboxPage | DeleteMe
+    | AnswerTemplate | InboxOpen | InboxPage | DeleteMe | Rate | ToFaq | ToFaqEntry
 )  # fmt: skip
 
 # --- the codec --------------------------------------------------------------------------
@@ -355,8 +389,23 @@ def _specs() -> tuple[_Spec, ...]:
             InboxPage,
             "ib:p",
             (_int(MAX_PAGE), _optional(_INBOX_CATEGORY), _optional(_enum(Status))),
+        ),  # (the buttons of lists from before kinds and desks: still read)
+        _Spec(
+            InboxPage,
+            "ib:q",
+            (
+                _int(MAX_PAGE),
+                _optional(_INBOX_CATEGORY),
+                _optional(_enum(Status)),
+                _optional(_enum(Kind)),
+                _optional(_SLUG),
+                _flag("all", "own"),
+            ),
         ),
         _Spec(DeleteMe, "dm", (_flag("yes", "no"),)),
+        _Spec(Rate, "rt", (_ID, _enum(Rating))),
+        _Spec(ToFaqEntry, "kb:e", (_ID, _SLUG)),
+        _Spec(ToFaq, "kb", (_ID, _enum(FaqAct))),
     )
 
 

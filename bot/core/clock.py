@@ -45,6 +45,11 @@ class ManualClock:
         self._now += timedelta(seconds=seconds)
         self._monotonic += seconds
 
+    def set(self, moment: datetime) -> None:
+        """Jump the calendar to `moment` (a day, a week on); the monotonic clock does not
+        jump: nothing that counts seconds sees a leap."""
+        self._now = moment
+
 
 def naive_utc(moment: datetime) -> datetime:
     """The database's form of a time: naive UTC."""

@@ -21,20 +21,24 @@ from typing import Any
 
 from bot.catalog import lang_of, t
 from bot.core import buttons as b
-from bot.core.actions import Action, Buttons, Message, PrivateChatButton, RemoveKeys
+from bot.core.actions import Action, Buttons, Message, Posted, PrivateChatButton, RemoveKeys
+from bot.core.cases import remember_cards
 from bot.core.context import Ctx, Services
 from bot.core.errors import UserFacingError
 from bot.core.events import Command, Event, Location, Press, Text
 from bot.core.features import (
     answer,
+    desks,
     faq,
     mine,
     policies,
     privacy,
+    rating,
     reports,
     staff,
     start,
     stations,
+    tofaq,
 )
 from bot.core.knowledge import describe, reload_knowledge
 from bot.core.suggest import flow as suggest
@@ -107,6 +111,7 @@ COMMANDS: dict[str, Route] = {
     "help": Route(_plain(start.help_command)),
     "language": _worker(_plain(start.switch_language)),
     "suggest": _worker(_plain(suggest.begin)),
+    "complain": _worker(_plain(suggest.complain)),
     "cancel": Route(_plain(nothing_to_cancel)),
     "my": _worker(_plain(mine.my_command)),
     "ask": _worker(_args(faq.ask_command)),
@@ -119,10 +124,18 @@ COMMANDS: dict[str, Route] = {
     "templates": Route(_plain(answer.templates_command), Access.STAFF),
     "template": Route(_args(answer.template_command), Access.STAFF),
     "template_del": Route(_argv(answer.template_delete), Access.STAFF),
+    "reassign": Route(_argv(desks.reassign), Access.STAFF),
+    "extend": Route(_argv(desks.extend), Access.STAFF),
     "stats": Route(_plain(reports.stats), Access.STAFF),
     "export": Route(_argv(reports.export), Access.STAFF),
     "reload": Route(_plain(reload_command), Access.ADMIN),
 }
+
+
+def commands_for(access: Access) -> tuple[str, ...]:
+    """The commands that need exactly `access`, in table order (the staff menus list them)."""
+    return tuple(name for name, route in COMMANDS.items() if route.access is access)
+
 
 MENU: dict[b.MenuItem, Callable[[Ctx], Awaitable[None]]] = {
     b.MenuItem.SUGGEST: suggest.begin,
@@ -160,7 +173,8 @@ BUTTONS: dict[type, Route] = {
     b.EditPart: _worker(suggest_button),
     b.Interrupt: _worker(suggest_button),
     b.MyPage: _worker(mine.my_page),
-    b.FollowUp: _worker(mine.follow_up),
+    b.FollowUp: _worker(rating.follow_up),
+    b.Rate: _worker(rating.rate_button),
     b.FaqEntry: _worker(faq.faq_entry),
     b.FaqPass: _worker(faq.pass_on),
     b.StationFilter: _worker(stations.filter_button),
@@ -179,6 +193,8 @@ BUTTONS: dict[type, Route] = {
     b.InboxOpen: Route(staff.inbox_open, Access.STAFF),
     b.InboxPage: Route(staff.inbox_page, Access.STAFF),
     b.DeleteMe: _worker(privacy.delete_answer),
+    b.ToFaq: Route(tofaq.to_faq, Access.STAFF),
+    b.ToFaqEntry: Route(tofaq.to_faq_entry, Access.STAFF),
 }
 GROUP_HINT_EVERY = 3600.0  # seconds: a group is pointed to private chats at most this often
 
@@ -191,6 +207,11 @@ class Engine:
     async def start(self) -> None:
         """Read every conversation's step back from the database."""
         await self.services.talks.start([NAME, answer.NAME])
+
+    async def posted(self, posted: list[Posted]) -> None:
+        """Staff cards a reply posted (/view, a digest): remembered, so they are edited
+        with the case from now on."""
+        await remember_cards(self.services, posted)
 
     async def handle(self, event: Event) -> list[Action]:
         """Everything the bot does in answer to `event`, in order."""
@@ -295,6 +316,10 @@ class Engine:
             text = clean_text(body.text)
             if not text:
                 return
+            waiting = rating.awaiting(ctx)
+            if waiting is not None:  # the reason for a 不满意 just pressed
+                await rating.reason(ctx, text, waiting)
+                return
             district = stations.district_of(ctx, text)
             if district is not None:
                 await stations.show_district(ctx, district)
@@ -302,6 +327,10 @@ class Engine:
                 await faq.typed_question(ctx, text)
             return
         await start.menu_title(ctx)
+
+    async def daily(self) -> list[tuple[int, list[Action]]]:
+        """The desks' daily digests (escalations and rating reminders go by the outbox)."""
+        return await desks.daily(self.services)
 
     async def sweep(self) -> list[tuple[int, list[Action]]]:
         """End conversations idle past the timeout; the messages that say so, per chat."""

@@ -22,6 +22,7 @@ class Memory:
     question: str | None = None  # their last question the FAQ could not answer
     stations_at: tuple[float, float] | str | None = None  # location or district of /stations
     drafts: dict[tuple[str, int], tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    awaiting_reason: Any = None  # a 不满意 waiting for its reason (features.rating.Awaited)
 
 
 class Memories:

@@ -16,9 +16,9 @@ from bot.core import images
 from bot.core.actions import Action, Document, Message, Picture
 from bot.core.clock import Clock, naive_utc
 from bot.core.events import Attachment
-from bot.core.notices import RENDERERS, STAFF_LANG
+from bot.core.notices import PLAIN, RENDERERS, STAFF_LANG, Look
 from bot.core.ports import Channel, DeliveryError, Failure
-from bot.storage import Database, outbox
+from bot.storage import Database, cards, outbox
 from bot.storage.views import OutboxItem
 
 logger = logging.getLogger(__name__)
@@ -29,10 +29,11 @@ BATCH = 200
 class Outbox:
     """Sends due outbox rows one by one through the channel; one flush at a time."""
 
-    def __init__(self, db: Database, channel: Channel, clock: Clock) -> None:
+    def __init__(self, db: Database, channel: Channel, clock: Clock, look: Look = PLAIN) -> None:
         self.db = db
         self.channel = channel
         self.clock = clock
+        self.look = look
         self.started = naive_utc(clock.now())  # rows older than this were owed across a restart
         self._lock = asyncio.Lock()
         self._again = False
@@ -82,12 +83,15 @@ class Outbox:
                               now=self._now())  # fmt: skip
             return False
         try:
-            actions = await self._pixels_only(render(item.suggestion, item.payload))
-            await self.channel.perform(item.chat_id, actions)
+            actions = await self._pixels_only(render(item.suggestion, item.payload, self.look))
+            posted = await self.channel.perform(item.chat_id, actions)
         except DeliveryError as exc:
             await self._failed(item, exc)
             return False
         await self.db.run(outbox.sent, item.id, now=self._now())
+        if posted:
+            await self.db.run(cards.add, [(p.card, p.chat, p.message_id) for p in posted],
+                              now=self._now())  # fmt: skip
         await self._report_late_answer(item)
         return True
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Protocol
 
-from bot.core.actions import Action
+from bot.core.actions import Action, Posted
 from bot.core.events import Attachment
 
 
@@ -53,8 +53,9 @@ class Channel(Protocol):
 
     name: str
 
-    async def perform(self, chat_id: int, actions: Sequence[Action]) -> None:
-        """Carry out `actions` in one chat, in order; raise DeliveryError when one fails."""
+    async def perform(self, chat_id: int, actions: Sequence[Action]) -> list[Posted]:
+        """Carry out `actions` in one chat, in order; raise DeliveryError when one fails.
+        Returns the staff cards (messages with a `card`) it posted."""
         ...
 
     async def fetch(self, attachment: Attachment, limit: int) -> bytes:

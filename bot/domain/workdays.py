@@ -18,6 +18,7 @@ import chinese_calendar
 logger = logging.getLogger(__name__)
 
 
+@functools.lru_cache(maxsize=8192)  # ~20 years of days; the package's check costs ~40 µs
 def is_workday(day: date) -> bool:
     """Whether offices work on `day` (a make-up Saturday is a workday, a holiday Monday not)."""
     try:

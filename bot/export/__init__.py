@@ -1,5 +1,6 @@
-"""Spreadsheet exports of suggestions for staff: XLSX (summary, chart, a sheet per category)
-or CSV, streamed from the database so memory stays flat however many rows there are.
+"""Spreadsheet exports of suggestions for staff: XLSX (a summary with a chart, the figures
+desks are judged by, a sheet per category) or CSV (the rows only: one table that any program
+reads), streamed from the database so memory stays flat however many rows there are.
 
     result = export_suggestions(store.engine, ExportFilter(category="labor_rights"),
                                 ExportOptions("xlsx", ZoneInfo("Asia/Shanghai"), names),
@@ -25,6 +26,7 @@ from bot.export.query import (
     ExportFilter,
     ExportOptions,
     ExportResult,
+    case_figures,
     category_counts,
     iter_records,
     summary_categories,
@@ -58,7 +60,8 @@ def export_suggestions(
     records = iter_records(source, filt, options)
     if options.format == "csv":
         return write_csv(records, filt, options, out)
-    return write_xlsx(records, _sheet_order(source, filt, options), filt, options, out)
+    report = case_figures(source, filt, options)
+    return write_xlsx(records, _sheet_order(source, filt, options), filt, options, out, report)
 
 
 def _sheet_order(source: Source, filt: ExportFilter, options: ExportOptions) -> list[str]:
@@ -77,7 +80,7 @@ def default_filename(options: ExportOptions, filt: ExportFilter, now: datetime) 
     """
     local = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(options.tz)
     parts = ["nuanxin-suggestions"]
-    parts += [value for value in (filt.category, filt.status) if value]
+    parts += [value for value in (filt.category, filt.status, filt.kind, filt.desk) if value]
     if filt.since or filt.until:
         since = f"{filt.since:%Y%m%d}" if filt.since else ""
         until = f"{filt.until:%Y%m%d}" if filt.until else ""

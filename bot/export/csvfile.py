@@ -1,4 +1,8 @@
-"""The CSV export: one UTF-8 file with a BOM and CRLF line ends, as Excel writes and reads."""
+"""The CSV export: one UTF-8 file with a BOM and CRLF line ends, as Excel writes and reads.
+
+The rows only, the same columns as the XLSX sheets plus 类别: a CSV file is one table, so
+the figures of the XLSX summary (`bot.storage.stats`) are not in it.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,9 @@ FORMULA_CHARS = "".join(FORMULA_START)
 
 
 _DATES = ("received", "answered_at")
+_DAYS = ("due_on",)
 _NUMBERS = ("confidence",)
+_OURS = ("reopened", "on_time")  # values we write ourselves ("-": not answered): no formula
 
 
 @contextmanager
@@ -49,8 +55,9 @@ def write_csv(
     fields = [name for name, _ in columns(options, with_category=True)]
     pick = itemgetter(*(Record._fields.index(name) for name in fields))
     dates = [i for i, name in enumerate(fields) if name in _DATES]
+    days = [i for i, name in enumerate(fields) if name in _DAYS]
     numbers = [i for i, name in enumerate(fields) if name in _NUMBERS]
-    texts = [i for i, name in enumerate(fields) if name not in _DATES + _NUMBERS]
+    texts = [i for i, name in enumerate(fields) if name not in _DATES + _DAYS + _NUMBERS + _OURS]
     tally = Tally(filt, options)
     with _text_stream(out) as stream:
         writer = csv.writer(stream, lineterminator="\r\n")
@@ -60,6 +67,9 @@ def write_csv(
             for i in dates:
                 if row[i] is not None:
                     row[i] = row[i].isoformat(" ", "minutes")
+            for i in days:
+                if row[i] is not None:
+                    row[i] = row[i].isoformat()
             for i in numbers:
                 if row[i] is not None:
                     row[i] = f"{row[i]:.2f}"

@@ -11,14 +11,17 @@ from math import isfinite
 from typing import Any, Literal, NamedTuple
 
 from bot.catalog import label
-from bot.domain import Status, WorkerType
+from bot.domain import REVIEW, Kind, Rating, Status, WorkerType
 from bot.export.mask import own_words, scrub
 from bot.storage import export as stored
 from bot.storage.export import Source
+from bot.storage.stats import Report, Scope, answered_on_time
 
 UNCLASSIFIED = "待人工分类"
 STATUS_NAMES = {status.value: label("status", status, "zh") for status in Status}
 STATUS = tuple(status.value for status in Status)
+KINDS = tuple(kind.value for kind in Kind)
+ON_TIME = {True: "是", False: "否", None: "-"}  # the 按期办结 column
 _PHONE_START = frozenset("+(0123456789")
 _PHONE_LIKE = re.compile(r"\+?[0-9][0-9 ()\-]{6,}")
 _NOT_DIGIT = re.compile(r"[^0-9]")
@@ -34,8 +37,10 @@ class ExportFilter:
 
     since: date | None = None  # local dates, inclusive, in options.tz
     until: date | None = None
-    category: str | None = None  # a category id, e.g. "labor_rights"
+    category: str | None = None  # a category id, e.g. "labor_rights"; "review": unclassified
     status: str | None = None  # submitted/received/in_progress/answered/adopted/not_adopted
+    kind: str | None = None  # suggestion/complaint/question
+    desk: str | None = None  # a desk id of the routing file
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,11 @@ class ExportOptions:
     tz: tzinfo  # display dates in this zone (Asia/Shanghai)
     category_names: Mapping[str, str]  # id -> Chinese name; unknown/None -> UNCLASSIFIED
     with_identity: bool = False
+    desk_names: Mapping[str, str] = field(default_factory=dict)  # id -> name; unknown: the id
+    today: date | None = None  # for "overdue now"; None: today in `tz`
+
+    def local_today(self) -> date:
+        return self.today or datetime.now(self.tz).date()
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,13 @@ class Record(NamedTuple):
     status: str
     answer: str | None
     answered_at: datetime | None
+    kind: str
+    desk: str | None
+    district: str | None
+    due_on: date | None
+    on_time: str  # 是, 否, or - (not answered, or no deadline)
+    rating: str | None
+    reopened: int
     name: str | None
     phone: str | None
     telegram_id: str | None
@@ -89,6 +106,13 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "状态"),
     ("answer", "答复"),
     ("answered_at", "答复时间"),
+    ("kind", "类型"),
+    ("desk", "承办工作组"),
+    ("district", "区县"),
+    ("due_on", "办理期限"),
+    ("on_time", "按期办结"),
+    ("rating", "评价"),
+    ("reopened", "重新打开次数"),
 )
 IDENTITY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", "姓名"),
@@ -109,9 +133,14 @@ def category_name(category: str | None, names: Mapping[str, str]) -> str:
 
 def worker_name(worker_type: str | None) -> str | None:
     """The Chinese worker type without its emoji."""
-    if worker_type is None:
+    return plain_label("worker_type", worker_type)
+
+
+def plain_label(family: str, value: str | None) -> str | None:
+    """A Chinese label without its emoji ("😊 满意" -> "满意")."""
+    if value is None:
         return None
-    name = label("worker_type", worker_type, "zh")
+    name = label(family, value, "zh")
     return name.split(" ", 1)[1] if " " in name and not name[0].isalnum() else name
 
 
@@ -147,9 +176,11 @@ def validate(filt: ExportFilter, options: ExportOptions) -> None:
         raise ExportError(f"unknown format {options.format!r}: use xlsx or csv")
     if filt.status is not None and filt.status not in STATUS:
         raise ExportError(f"unknown status {filt.status!r}: use one of {', '.join(STATUS)}")
-    if filt.category is not None and filt.category not in options.category_names:
-        known = ", ".join(options.category_names)
-        raise ExportError(f"unknown category {filt.category!r}: use one of {known}")
+    known = [*options.category_names, REVIEW]
+    if filt.category is not None and filt.category not in known:
+        raise ExportError(f"unknown category {filt.category!r}: use one of {', '.join(known)}")
+    if filt.kind is not None and filt.kind not in KINDS:
+        raise ExportError(f"unknown kind {filt.kind!r}: use one of {', '.join(KINDS)}")
     if filt.since and filt.until and filt.since > filt.until:
         raise ExportError(f"--since {filt.since} is after --until {filt.until}")
 
@@ -167,6 +198,8 @@ def _sql_filter(filt: ExportFilter, tz: tzinfo) -> dict[str, Any]:
         "until": _utc_midnight(until, tz) if until is not None else None,
         "category": filt.category,
         "status": filt.status,
+        "kind": filt.kind,
+        "desk": filt.desk,
     }
 
 
@@ -177,6 +210,12 @@ def category_counts(source: Source, filt: ExportFilter, options: ExportOptions) 
         name = category_name(category, options.category_names)
         counts[name] = counts.get(name, 0) + count
     return counts
+
+
+def case_figures(source: Source, filt: ExportFilter, options: ExportOptions) -> Report:
+    """The figures (`bot.storage.stats`) of the cases the export selects."""
+    scope = Scope(**_sql_filter(filt, options.tz))
+    return stored.figures(source, scope, today=options.local_today(), tz=options.tz)
 
 
 def iter_records(source: Source, filt: ExportFilter, options: ExportOptions) -> Iterator[Record]:
@@ -195,6 +234,9 @@ class _Converter:
         self.names = options.category_names
         self.identity = options.with_identity
         self.workers = {key.value: worker_name(key) for key in WorkerType}
+        self.kinds = {key.value: label("kind", key, "zh") for key in Kind}
+        self.ratings = {key.value: plain_label("rating", key) for key in Rating}
+        self.desks = options.desk_names
         self.offsets: dict[tuple[int, int, int, int], timedelta] = {}
 
     def local(self, moment: datetime) -> datetime:
@@ -211,8 +253,8 @@ class _Converter:
 
     def __call__(self, row: Sequence[Any]) -> Record:
         (code, created, category, predicted, confidence, worker, place, lat, lon, text, status,
-         answer, answered_at, anonymous, user_id, contact, phone, shown_as,
-         username) = row  # fmt: skip
+         answer, answered_at, kind, desk, district, due_on, rating, reopened, anonymous,
+         user_id, contact, phone, shown_as, username) = row  # fmt: skip
         if not place and lat is not None and lon is not None:
             place = f"{lat:.5f}, {lon:.5f}"
         if confidence is not None and not isfinite(confidence):  # PostgreSQL allows NaN
@@ -230,6 +272,8 @@ class _Converter:
         else:
             name, telegram_id = contact or shown_as, str(user_id)
         names = self.names
+        answered = self.local(answered_at) if answered_at else None
+        on_time = answered_on_time(status, answered.date() if answered else None, due_on)
         return Record(
             code,
             self.local(created),
@@ -241,7 +285,14 @@ class _Converter:
             text,
             STATUS_NAMES.get(status) or status,
             answer,
-            self.local(answered_at) if answered_at else None,
+            answered,
+            self.kinds.get(kind) or kind,
+            (self.desks.get(desk) or desk) if desk else None,
+            district,
+            due_on,
+            ON_TIME[on_time],
+            (self.ratings.get(rating) or rating) if rating else None,
+            reopened or 0,
             name,
             phone,
             telegram_id,

@@ -1,10 +1,12 @@
-"""The XLSX export: a summary sheet with a chart first, then one sheet per category.
+"""The XLSX export: a summary sheet with a chart first, the figures desks are judged by
+second (`bot.export.figures`), then one sheet per category.
 
 The workbook runs in XlsxWriter's `constant_memory` mode: each sheet keeps only its current
 row in memory and streams finished rows to a temporary file, so rows must reach each sheet in
 order (a row counter per sheet). Column widths, the frozen header, the autofilter and the
 summary are set at the end: XlsxWriter writes them when it assembles the file on close, and
-the summary sheet is the first tab because it is created first, although it is filled last.
+the summary sheets are the first tabs because they are created first, although they are
+filled last.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from bot.export.figures import FIGURES, write_figures
 from bot.export.query import (
     STATUS_NAMES,
     ExportFilter,
@@ -31,15 +34,19 @@ from bot.export.query import (
     Tally,
     category_name,
     columns,
+    plain_label,
 )
+from bot.storage.stats import Report
 
 SUMMARY = "汇总"
 MAX_ROWS = 1_048_576  # Excel's limit; a fuller category continues on a sheet "名称 (2)"
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
+DAY_FORMAT = "yyyy-mm-dd"
 WRAPPED = {"text": 60, "answer": 60, "place": 40}  # field -> widest column, then wrap
 NARROW_CAP = 30
 _TEXT, _DATE, _NUMBER = 0, 1, 2
-_KINDS = {"received": _DATE, "answered_at": _DATE, "confidence": _NUMBER}
+_KINDS = {"received": _DATE, "answered_at": _DATE, "due_on": _DATE, "confidence": _NUMBER,
+          "reopened": _NUMBER}  # fmt: skip
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 WORKBOOK_OPTIONS = {
@@ -61,7 +68,9 @@ class _Formats:
     text: Format
     wrap: Format
     date: Format
+    day: Format
     percent: Format
+    integer: Format
 
     @classmethod
     def create(cls, book: Workbook) -> _Formats:
@@ -71,8 +80,20 @@ class _Formats:
             text=book.add_format(top),
             wrap=book.add_format({**top, "text_wrap": True}),
             date=book.add_format({**top, "num_format": DATE_FORMAT}),
+            day=book.add_format({**top, "num_format": DAY_FORMAT}),
             percent=book.add_format({**top, "num_format": "0%"}),
+            integer=book.add_format({**top, "num_format": "0"}),
         )
+
+    def of(self, field: str) -> Format:
+        """The cell format of a record field."""
+        special = {"due_on": self.day, "reopened": self.integer}.get(field)
+        if special is not None:
+            return special
+        kind = _KINDS.get(field, _TEXT)
+        if field in WRAPPED:
+            return self.wrap
+        return {_DATE: self.date, _NUMBER: self.percent}.get(kind, self.text)
 
 
 class _Sheet:
@@ -85,13 +106,11 @@ class _Sheet:
         self.plan: list[tuple[int, int, int, Format, int]] = []
         for col, (name, header) in enumerate(fields):
             kind = _KINDS.get(name, _TEXT)
-            cell_format = {_DATE: fmt.date, _NUMBER: fmt.percent}.get(kind, fmt.text)
-            if name in WRAPPED:
-                cell_format = fmt.wrap
-            self.plan.append((col, Record._fields.index(name), kind, cell_format, _cap(name)))
+            self.plan.append((col, Record._fields.index(name), kind, fmt.of(name), _cap(name)))
             ws.write_string(0, col, header, fmt.header)
             if kind == _DATE:
-                self.widths[col] = max(self.widths[col], len("2026-11-28 08:30"))
+                shown = "2026-11-28" if name == "due_on" else "2026-11-28 08:30"
+                self.widths[col] = max(self.widths[col], len(shown))
 
     @property
     def full(self) -> bool:
@@ -135,7 +154,8 @@ class _Book:
         self.fmt = _Formats.create(self.book)
         self.fields = columns(options, with_category=False)
         self.summary = self.book.add_worksheet(SUMMARY)
-        self.used = {SUMMARY.lower()}
+        self.figures = self.book.add_worksheet(FIGURES)
+        self.used = {SUMMARY.lower(), FIGURES.lower()}
         self.sheets: dict[str, _Sheet] = {}
         self.done: list[_Sheet] = []
 
@@ -182,8 +202,10 @@ def write_xlsx(
     filt: ExportFilter,
     options: ExportOptions,
     out: BinaryIO | Path,
+    report: Report,
 ) -> ExportResult:
-    """Stream `records` into an XLSX file; category sheets are made in `sheet_order` first.
+    """Stream `records` into an XLSX file; category sheets are made in `sheet_order` first,
+    the figures sheet shows `report` (the figures of the same cases).
 
     The sheets' row files live in a private temporary folder, removed even when the export
     fails half-way (nothing is written to `out` then: XlsxWriter writes it on close).
@@ -199,6 +221,7 @@ def write_xlsx(
                 tally.add(record)
             result = tally.result()
             _write_summary(book, result, filt, options)
+            write_figures(book.book, book.figures, report, filt, options)
             book.close()
         except BaseException:
             book.discard()
@@ -217,6 +240,10 @@ def _filter_text(filt: ExportFilter, options: ExportOptions) -> list[tuple[str, 
         lines.append(("类别筛选", category_name(filt.category, options.category_names)))
     if filt.status is not None:
         lines.append(("状态筛选", STATUS_NAMES.get(filt.status, filt.status)))
+    if filt.kind is not None:
+        lines.append(("类型筛选", plain_label("kind", filt.kind) or filt.kind))
+    if filt.desk is not None:
+        lines.append(("工作组筛选", options.desk_names.get(filt.desk, filt.desk)))
     return lines
 
 

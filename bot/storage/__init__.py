@@ -1,6 +1,6 @@
 """Storage: the only place that speaks SQL. Models, migrations, and small repositories.
 
-Each repository module (`users`, `drafts`, `suggestions`, `outbox`, `staff`, `questions`,
+Each repository module (`users`, `drafts`, `suggestions`, `outbox`, `staff`, `cards`,
 `training`, `privacy`, `export`) is a set of functions taking a sync `Session` first;
 `Database` runs them in a transaction, inline (SQLite) or on the async engine (PostgreSQL):
 

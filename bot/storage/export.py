@@ -1,18 +1,22 @@
-"""The export's SQL: matching suggestions streamed in batches, and a count per category.
+"""The export's SQL: matching suggestions streamed in batches, a count per category, and
+the figures of the same cases (`bot.storage.stats`).
 
 Filters are plain values: naive-UTC bounds (`since` inclusive, `until` exclusive), a
-category id and a status id. Exports are long reads on the sync engine, in the caller's
-thread; rows are tuple-like (SQLAlchemy rows), their fields in the order of ROW_FIELDS.
+category id (or "review"), a status id, a kind and a desk id: a `stats.Scope`. Exports are
+long reads on the sync engine, in the caller's thread; rows are tuple-like (SQLAlchemy
+rows), their fields in the order of ROW_FIELDS.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from datetime import datetime
-from typing import Any, TypeAlias, TypeVar
+from datetime import date, datetime, tzinfo
+from typing import Any, TypeAlias
 
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
+from bot.storage import stats
 from bot.storage.database import Database
 from bot.storage.models import Suggestion, User
 
@@ -21,6 +25,7 @@ BATCH = 2000  # rows fetched from the database at a time
 ROW_FIELDS = (
     "code", "created_at", "category", "predicted_category", "confidence", "worker_type",
     "place", "latitude", "longitude", "text", "status", "answer", "answered_at",
+    "kind", "desk", "district", "due_on", "rating", "reopened",
     # identity: shown with --with-identity, otherwise masked where the text repeats it
     "anonymous", "user_id", "contact_name", "contact_phone", "display_name", "username",
 )  # fmt: skip
@@ -31,7 +36,6 @@ _ROWS = (
     .order_by(Suggestion.created_at, Suggestion.id)
 )
 _COUNTS = select(Suggestion.category, func.count()).group_by(Suggestion.category)
-_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
 
 def rows(
@@ -41,11 +45,13 @@ def rows(
     until: datetime | None = None,
     category: str | None = None,
     status: str | None = None,
+    kind: str | None = None,
+    desk: str | None = None,
     batch: int = BATCH,
 ) -> Generator[tuple[Any, ...], None, None]:
     """Matching suggestions, oldest first, fetched `batch` rows at a time (memory stays
     flat); the connection is held until the generator is exhausted or closed."""
-    query = _filtered(_ROWS, since, until, category, status)
+    query = stats.scoped(_ROWS, stats.Scope(since, until, category, status, kind, desk))
     with _engine(source).connect() as conn:
         yield from conn.execution_options(yield_per=batch).execute(query)
 
@@ -57,29 +63,19 @@ def category_counts(
     until: datetime | None = None,
     category: str | None = None,
     status: str | None = None,
+    kind: str | None = None,
+    desk: str | None = None,
 ) -> list[tuple[str | None, int]]:
     """(category id or None, count) of the matching suggestions: a cheap GROUP BY."""
-    query = _filtered(_COUNTS, since, until, category, status)
+    query = stats.scoped(_COUNTS, stats.Scope(since, until, category, status, kind, desk))
     with _engine(source).connect() as conn:
         return [(cat, int(n)) for cat, n in conn.execute(query)]
 
 
-def _filtered(
-    query: _Query,
-    since: datetime | None,
-    until: datetime | None,
-    category: str | None,
-    status: str | None,
-) -> _Query:
-    if since is not None:
-        query = query.where(Suggestion.created_at >= since)
-    if until is not None:
-        query = query.where(Suggestion.created_at < until)
-    if category is not None:
-        query = query.where(Suggestion.category == category)
-    if status is not None:
-        query = query.where(Suggestion.status == status)
-    return query
+def figures(source: Source, scope: stats.Scope, *, today: date, tz: tzinfo) -> stats.Report:
+    """`stats.figures` of the cases `scope` selects, read in the caller's thread."""
+    with Session(_engine(source)) as session:
+        return stats.figures(session, today=today, tz=tz, scope=scope)
 
 
 def _engine(source: Source) -> Engine:

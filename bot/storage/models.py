@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.domain import Role, Status
+from bot.domain import Kind, Role, Status
 from bot.storage.common import UserText, utcnow
 
 __all__ = ["Base", "Role", "Status", "UserText", "utcnow"]
@@ -78,8 +78,37 @@ class Suggestion(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     source_update_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     summary_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # the 12345 chain: what kind of case, which desk has it, by when, and the verdict
+    kind: Mapped[str] = mapped_column(String(16), default=Kind.SUGGESTION,
+                                      server_default=Kind.SUGGESTION.value)  # fmt: skip
+    desk: Mapped[str | None] = mapped_column(String(64), index=True)
+    district: Mapped[str | None] = mapped_column(String(32))
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    extended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reopened: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating: Mapped[str | None] = mapped_column(String(16))
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rating_reminded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("ix_suggestions_chat_summary", "chat_id", "summary_message_id"),)
+
+
+class Card(Base):
+    """A message in a staff chat that shows a case: every one is edited when the case
+    changes, so no stale copy remains."""
+
+    __tablename__ = "case_cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(
+        ForeignKey("suggestions.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (Index("ux_case_cards_message", "chat_id", "message_id", unique=True),)
 
 
 class Event(Base):
@@ -167,20 +196,3 @@ class Template(Base):
     text: Mapped[str] = mapped_column(UserText)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class Question(Base):
-    """A question the FAQ could not answer, passed on to staff."""
-
-    __tablename__ = "questions"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
-    chat_id: Mapped[int | None] = mapped_column(BigInteger)
-    language: Mapped[str] = mapped_column(String(8), default="zh")
-    text: Mapped[str] = mapped_column(UserText)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    answer: Mapped[str | None] = mapped_column(UserText)
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.storage.common import autocommit, stamp
-from bot.storage.models import Outbox, Suggestion
-from bot.storage.views import OutboxItem, suggestion_view
+from bot.storage.models import Outbox, Suggestion, User
+from bot.storage.views import OutboxItem, SuggestionView, suggestion_view
 
 _UNDELIVERED = (Outbox.sent_at.is_(None), Outbox.failed_at.is_(None))
 _DUE = (
@@ -21,8 +22,10 @@ _DUE = (
         Outbox.attempts,
         Outbox.created_at,
         Suggestion,
+        User.language,
     )
     .outerjoin(Suggestion, Outbox.suggestion_id == Suggestion.id)
+    .outerjoin(User, Suggestion.user_id == User.id)
     .where(*_UNDELIVERED, Outbox.next_attempt_at <= bindparam("now"))
     .order_by(Outbox.id)
     .limit(bindparam("limit"))
@@ -40,13 +43,21 @@ _NEWEST = (
 
 @autocommit
 def due(s: Session, limit: int = 20, *, now: datetime | None = None) -> list[OutboxItem]:
-    """Undelivered messages whose next attempt is due, with their suggestions."""
+    """Undelivered messages whose next attempt is due, with their suggestions. A
+    suggestion's `language` is its worker's language now (they may have switched since
+    they wrote it): what the bot tells them follows it."""
     rows = s.execute(_DUE, {"now": stamp(now), "limit": limit}).all()
     return [
-        OutboxItem(oid, chat, kind, dict(payload or {}),
-                   suggestion_view(sg) if sg is not None else None, tries, created)
-        for oid, chat, kind, payload, tries, created, sg in rows
-    ]  # fmt: skip
+        OutboxItem(oid, chat, kind, dict(payload or {}), _view(sg, lang), tries, created)
+        for oid, chat, kind, payload, tries, created, sg, lang in rows
+    ]
+
+
+def _view(row: Suggestion | None, language: str | None) -> SuggestionView | None:
+    if row is None:
+        return None
+    view = suggestion_view(row)
+    return replace(view, language=language) if language else view
 
 
 @autocommit

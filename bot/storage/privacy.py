@@ -3,8 +3,8 @@
 What stays, for the statistics: their suggestions' texts, places, categories, statuses and
 dates, and the questions they passed to staff, with their own words masked (`王小明` ->
 `王**`, phone numbers -> `139****5678`, like the masked export). What goes: the user row,
-drafts, every id, chat and message id that leads back to them (suggestions, questions,
-events, training copies, templates), the name and phone they left on named suggestions,
+drafts, every id, chat and message id that leads back to them (suggestions and
+questions, events, training copies, templates), the name and phone they left on named suggestions,
 and every message the bot sent or owes to their chat.
 """
 
@@ -23,7 +23,6 @@ from bot.storage.models import (
     Event,
     LabelledExample,
     Outbox,
-    Question,
     Suggestion,
     Template,
     User,
@@ -56,7 +55,6 @@ def erase_identity(
     _forget_suggestions(s, mine, mask, stamp(now))
     _forget_messages(s, ids, chats)
     _forget_events(s, user_id, ids, mask)
-    _forget_questions(s, user_id, mask)
     _forget_examples(s, user_id, ids, mask)
     s.execute(update(Template).where(Template.created_by == user_id).values(created_by=None))
     s.execute(delete(Draft).where(Draft.user_id == user_id))
@@ -109,13 +107,6 @@ def _forget_examples(s: Session, user_id: int, ids: list[int], mask: Masker) -> 
         example.text = mask(example.text)
     labelled_by = LabelledExample.actor_id == user_id
     s.execute(update(LabelledExample).where(labelled_by).values(actor_id=None))
-
-
-def _forget_questions(s: Session, user_id: int, mask: Masker) -> None:
-    for question in s.scalars(select(Question).where(Question.user_id == user_id)):
-        question.text = mask(question.text)
-        question.answer = mask(question.answer) if question.answer else question.answer
-        question.user_id = question.chat_id = None
 
 
 def _masked(value: Any, mask: Masker) -> Any:

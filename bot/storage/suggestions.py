@@ -9,19 +9,27 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from bot.domain import CLOSED, NOTIFY_WORKER, Status
+from bot.domain import CLOSED, CODE_PREFIX, MAX_REOPEN, NOTIFY_WORKER, Kind, Rating, Status
 from bot.storage import drafts
 from bot.storage.common import autocommit, insert_for, per_dialect, stamp
-from bot.storage.models import DailyCounter, Event, LabelledExample, Outbox, Suggestion, User
+from bot.storage.models import (
+    Card,
+    DailyCounter,
+    Event,
+    LabelledExample,
+    Outbox,
+    Suggestion,
+    User,
+)
 from bot.storage.views import Page, SuggestionView, suggestion_view
 
 SUGGESTION_FIELDS = frozenset({
     "text", "attachments", "latitude", "longitude", "place", "worker_type", "anonymous",
     "contact_name", "contact_phone", "category", "predicted_category", "confidence",
-    "worker_category", "needs_review", "language",
+    "worker_category", "needs_review", "language", "kind", "desk", "district", "due_on",
 })  # fmt: skip
 _CLOSED = sorted(str(status) for status in CLOSED)
 
@@ -56,8 +64,10 @@ _BY_CODE = select(Suggestion).where(Suggestion.code == bindparam("code"))
 _EVENTS = select(Event).where(Event.suggestion_id == bindparam("sid")).order_by(Event.id)
 _WORKER_TYPE = select(User.worker_type).where(User.id == bindparam("uid"))
 _COUNT = select(func.count()).select_from(Suggestion)
-_COUNT_SINCE = _COUNT.where(
-    Suggestion.user_id == bindparam("uid"), Suggestion.created_at >= bindparam("since")
+_COUNT_SINCE = _COUNT.where(  # the daily cap counts suggestions and complaints
+    Suggestion.user_id == bindparam("uid"),
+    Suggestion.created_at >= bindparam("since"),
+    Suggestion.kind != Kind.QUESTION.value,
 )
 _INTAKE = select(_COUNT_SINCE.scalar_subquery(), _WORKER_TYPE.scalar_subquery())
 
@@ -73,16 +83,19 @@ def submit(
     local_day: date,
     fields: dict[str, Any],
     announce_to: int | None,
-    draft_name: str,
+    draft_name: str | None,
     receipt_in: int | None = None,
-    code_prefix: str = "NX",
+    thread: int | None = None,
+    receipt: bool = True,
     now: datetime | None = None,
 ) -> tuple[SuggestionView, bool]:
-    """Store a suggestion, its 'created' event, its receipt and staff notice; drop the draft.
+    """Store a case (a suggestion, complaint or question: `fields["kind"]`), its 'created'
+    event, its receipt and its card for the desk's chat (`announce_to`, in forum topic
+    `thread`); drop the draft.
 
     Idempotent on `update_id`: a redelivered update returns the stored suggestion and False
     (without using up a receipt number). `receipt_in`: the id of the summary message the
-    receipt should replace.
+    receipt should replace; `receipt` False when the caller replies with it at once.
     """
     unknown = set(fields) - SUGGESTION_FIELDS
     if unknown:
@@ -91,7 +104,8 @@ def submit(
     if stored is not None:
         return stored, False
     at = stamp(now)
-    code = f"{code_prefix}-{local_day:%Y%m%d}-{_next_number(s, local_day):04d}"
+    prefix = CODE_PREFIX[Kind(fields.get("kind", Kind.SUGGESTION))]
+    code = f"{prefix}-{local_day:%Y%m%d}-{_next_number(s, local_day):04d}"
     row = _insert_row(
         s, code=code, user_id=user_id, chat_id=chat_id, source_update_id=update_id,
         summary_message_id=receipt_in, created_at=at, updated_at=at, **fields,
@@ -102,8 +116,10 @@ def submit(
     created = {"suggestion_id": row.id, "kind": "created", "actor_id": user_id, "data": {},
                "created_at": at}  # fmt: skip
     conn.execute(_INSERT_EVENTS, [created])
-    conn.execute(_INSERT_OUTBOX, _owed(row, chat_id, announce_to, receipt_in, at))
-    drafts.delete(s, draft_name, chat_id, user_id)
+    owed = _owed(row, chat_id, announce_to, thread, receipt_in, at)
+    conn.execute(_INSERT_OUTBOX, owed if receipt else owed[1:])
+    if draft_name is not None:
+        drafts.delete(s, draft_name, chat_id, user_id)
     return suggestion_view(row), True
 
 
@@ -126,7 +142,12 @@ def _stored(s: Session, update_id: int) -> SuggestionView:
 
 
 def _owed(
-    row: Suggestion, chat_id: int, announce_to: int | None, receipt_in: int | None, at: datetime
+    row: Suggestion,
+    chat_id: int,
+    announce_to: int | None,
+    thread: int | None,
+    receipt_in: int | None,
+    at: datetime,
 ) -> list[dict[str, Any]]:
     """The outbox rows a new suggestion owes: the receipt, the staff notice, its photos."""
 
@@ -136,8 +157,10 @@ def _owed(
 
     rows = [owed(chat_id, "receipt", {"message_id": receipt_in} if receipt_in else {})]
     if announce_to is not None:
-        rows.append(owed(announce_to, "announce", {}))
-        rows += [owed(announce_to, "announce_file", {"file": a}) for a in row.attachments or []]
+        where = {"thread": thread} if thread is not None else {}
+        rows.append(owed(announce_to, "announce", where))
+        rows += [owed(announce_to, "announce_file", {"file": a, **where})
+                 for a in row.attachments or []]  # fmt: skip
     return rows
 
 
@@ -210,10 +233,24 @@ def count(s: Session) -> int:
 
 @autocommit
 def inbox(
-    s: Session, category: str | None, status: str | None, offset: int = 0, limit: int = 5
+    s: Session,
+    category: str | None,
+    status: str | None,
+    offset: int = 0,
+    limit: int = 5,
+    *,
+    kind: str | None = None,
+    desks: tuple[str | None, ...] | None = None,
 ) -> Page:
-    """Suggestions for staff, newest first; without a status, the open ones."""
+    """Cases for staff, newest first; without a status, the open ones. `desks`: only
+    cases of these desks (None in it: cases of no desk); None: every desk."""
     query = select(Suggestion)
+    if kind:
+        query = query.where(Suggestion.kind == kind)
+    if desks is not None:
+        named = [d for d in desks if d is not None]
+        mine = Suggestion.desk.in_(named)
+        query = query.where(or_(mine, Suggestion.desk.is_(None)) if None in desks else mine)
     if category == "review":
         query = query.where(Suggestion.needs_review.is_(True))
     elif category:
@@ -276,6 +313,7 @@ def set_status(
         _log(s, row, "status_changed", actor, at, old=old, new=str(status))
         if status in NOTIFY_WORKER:
             _tell_worker(s, row, "status", at, status=str(status))
+        _refresh_cards(s, row, at)
     return suggestion_view(row)
 
 
@@ -288,14 +326,16 @@ def answer(
     report_to: int | None = None,
     now: datetime | None = None,
 ) -> SuggestionView:
-    """Store the answer, mark the suggestion answered, queue it for the worker.
-    `report_to`: the staff chat told when the answer reaches the worker only later."""
+    """Store the answer, mark the suggestion answered, queue it for the worker (who rates
+    it anew). `report_to`: the staff chat told when the answer reaches the worker only later."""
     at = stamp(now)
     row = _locked(s, ref)
     row.answer, row.answered_at, row.status, row.updated_at = text, at, Status.ANSWERED, at
+    row.rating, row.rated_at, row.rating_reminded = None, None, False
     _log(s, row, "answered", actor, at, text=text)
     payload = {"report_to": report_to} if report_to is not None else {}
     _tell_worker(s, row, "answer", at, **payload)
+    _refresh_cards(s, row, at)
     return suggestion_view(row)
 
 
@@ -310,7 +350,109 @@ def recategorize(
     _log(s, row, "recategorized", actor, at, old=old, new=category)
     s.add(LabelledExample(suggestion_id=row.id, text=row.text, label=category,
                           source="staff", actor_id=actor, created_at=at))  # fmt: skip
+    _refresh_cards(s, row, at)
     return suggestion_view(row)
+
+
+def reassign(
+    s: Session,
+    ref: int | str,
+    desk: str,
+    chat: int | None,
+    thread: int | None,
+    reason: str,
+    actor: int,
+    *,
+    now: datetime | None = None,
+) -> SuggestionView:
+    """转办: hand a case to another desk with a reason; its chat gets a card."""
+    at = stamp(now)
+    row = _locked(s, ref)
+    old = row.desk
+    row.desk, row.updated_at = desk, at
+    _log(s, row, "reassigned", actor, at, old=old, new=desk, reason=reason)
+    _refresh_cards(s, row, at)
+    if chat is not None:
+        where = {"thread": thread} if thread is not None else {}
+        s.add(Outbox(chat_id=chat, kind="announce", suggestion_id=row.id, payload=where,
+                     created_at=at, next_attempt_at=at))  # fmt: skip
+    return suggestion_view(row)
+
+
+def extend(
+    s: Session,
+    ref: int | str,
+    due_on: date,
+    reason: str,
+    actor: int,
+    *,
+    now: datetime | None = None,
+) -> SuggestionView | None:
+    """Move a case's deadline once, with a reason, and tell the worker the new date;
+    None when it was extended before."""
+    at = stamp(now)
+    row = _locked(s, ref)
+    if row.extended:
+        return None
+    old = row.due_on
+    row.due_on, row.extended, row.escalated_at, row.updated_at = due_on, True, None, at
+    _log(s, row, "extended", actor, at, old=old.isoformat() if old else None,
+         new=due_on.isoformat(), reason=reason)  # fmt: skip
+    _tell_worker(s, row, "extended", at, due=due_on.isoformat())
+    _refresh_cards(s, row, at)
+    return suggestion_view(row)
+
+
+def rate(
+    s: Session,
+    suggestion_id: int,
+    user_id: int,
+    rating: Rating,
+    *,
+    reason: str | None = None,
+    desk_chat: int | None = None,
+    supervisor_chat: int | None = None,
+    now: datetime | None = None,
+) -> tuple[str, SuggestionView | None]:
+    """The worker rates an answer (回访评价). 不满意 reopens the case to its desk (to the
+    supervisor after `MAX_REOPEN` reopenings). Returns ("rated" | "reopened" |
+    "to_supervisor", view), or ("not_yours" | "not_answered" | "already", None)."""
+    row = s.get(Suggestion, suggestion_id, with_for_update=True)
+    if row is None or row.user_id != user_id:
+        return "not_yours", None
+    if row.status not in _CLOSED or row.answered_at is None:
+        return "not_answered", None
+    if row.rating is not None:
+        return "already", None
+    at = stamp(now)
+    row.rating, row.rated_at, row.updated_at = str(rating), at, at
+    _log(s, row, "rated", user_id, at, rating=str(rating), reason=reason)
+    outcome = "rated"
+    if rating is Rating.UNSATISFIED:
+        outcome = _reopen(s, row, user_id, reason, desk_chat, supervisor_chat, at)
+    _refresh_cards(s, row, at)
+    return outcome, suggestion_view(row)
+
+
+def _reopen(
+    s: Session,
+    row: Suggestion,
+    user_id: int,
+    reason: str | None,
+    desk_chat: int | None,
+    supervisor_chat: int | None,
+    at: datetime,
+) -> str:
+    row.reopened = (row.reopened or 0) + 1
+    row.followed_up, row.status = True, Status.IN_PROGRESS
+    _log(s, row, "reopened", user_id, at, reason=reason, times=row.reopened)
+    higher = row.reopened > MAX_REOPEN and supervisor_chat is not None
+    chat = supervisor_chat if higher else desk_chat
+    if chat is not None:
+        s.add(Outbox(chat_id=chat, kind="follow_up", suggestion_id=row.id,
+                     payload={"reason": reason, "supervisor": higher},
+                     created_at=at, next_attempt_at=at))  # fmt: skip
+    return "to_supervisor" if higher else "reopened"
 
 
 def follow_up(
@@ -321,24 +463,76 @@ def follow_up(
     *,
     now: datetime | None = None,
 ) -> tuple[str, SuggestionView | None]:
-    """A worker says an answered suggestion is not solved: reopen it, once.
+    """The "not solved yet" button of answers sent before ratings: 不满意 without a reason.
 
     Returns ("reopened", view), or ("not_yours" | "already" | "still_open", None).
     """
-    row = s.get(Suggestion, suggestion_id, with_for_update=True)
-    if row is None or row.user_id != user_id:
-        return "not_yours", None
-    if row.followed_up:
-        return "already", None
-    if row.status not in _CLOSED:
+    outcome, view = rate(s, suggestion_id, user_id, Rating.UNSATISFIED,
+                         desk_chat=announce_to, now=now)  # fmt: skip
+    if outcome == "not_answered":
         return "still_open", None
+    return ("reopened", view) if view is not None else (outcome, None)
+
+
+# --- deadlines: the daily digest, escalation, rating reminders ------------------------
+
+
+@autocommit
+def due_by(s: Session, day: date) -> list[SuggestionView]:
+    """Open cases due on or before `day` (local date), the oldest deadline first."""
+    query = (
+        select(Suggestion)
+        .where(Suggestion.status.not_in(_CLOSED), Suggestion.due_on <= day)
+        .order_by(Suggestion.due_on, Suggestion.created_at, Suggestion.id)
+    )
+    return [suggestion_view(r) for r in s.scalars(query)]
+
+
+def escalate(
+    s: Session, suggestion_id: int, supervisor_chat: int, *, now: datetime | None = None
+) -> bool:
+    """Send an overdue case to the supervisor once; False when it was escalated before."""
+    row = s.get(Suggestion, suggestion_id, with_for_update=True)
+    if row is None or row.escalated_at is not None:
+        return False
     at = stamp(now)
-    row.followed_up, row.status, row.updated_at = True, Status.IN_PROGRESS, at
-    _log(s, row, "follow_up", user_id, at)
-    if announce_to is not None:
-        s.add(Outbox(chat_id=announce_to, kind="follow_up", suggestion_id=row.id,
-                     created_at=at, next_attempt_at=at))  # fmt: skip
-    return "reopened", suggestion_view(row)
+    row.escalated_at = at
+    _log(s, row, "escalated", None, at)
+    s.add(Outbox(chat_id=supervisor_chat, kind="escalation", suggestion_id=row.id,
+                 created_at=at, next_attempt_at=at))  # fmt: skip
+    return True
+
+
+def remind_unrated(s: Session, answered_before: datetime, *, now: datetime | None = None) -> int:
+    """One reminder to rate, for answers older than `answered_before` that are not rated
+    (never a second one); how many were queued."""
+    at = stamp(now)
+    query = select(Suggestion).where(
+        Suggestion.status.in_(_CLOSED),
+        Suggestion.answered_at < answered_before,
+        Suggestion.rating.is_(None),
+        Suggestion.rating_reminded.is_(False),
+        Suggestion.chat_id.is_not(None),
+    )
+    rows = list(s.scalars(query.with_for_update()))
+    for row in rows:
+        row.rating_reminded = True
+        _tell_worker(s, row, "rate_reminder", at)
+    return len(rows)
+
+
+def _refresh_cards(s: Session, row: Suggestion, at: datetime) -> None:
+    """Queue an edit of every card of this case in staff chats (see `cards`)."""
+    query = select(Card.chat_id, Card.message_id).where(Card.suggestion_id == row.id)
+    shown = list(s.execute(query))
+    if not shown:
+        return
+    failures = delivery_failures(s, row.id)
+    failure = {"failure": failures[-1][1]} if failures else {}
+    for chat, message in shown:
+        s.add(Outbox(chat_id=chat, kind="card", suggestion_id=row.id,
+                     payload={"message_id": int(message), **failure}, created_at=at,
+                     next_attempt_at=at))  # fmt: skip
 
 
 def _locked(s: Session, ref: int | str) -> Suggestion:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -63,6 +64,18 @@ def set_role(s: Session, user_id: int, role: str, *, now: datetime | None = None
 def with_roles(s: Session, roles: tuple[str, ...]) -> list[UserView]:
     rows = s.scalars(select(User).where(User.role.in_(roles)).order_by(User.id))
     return [user_view(u) for u in rows]
+
+
+@autocommit
+def names(s: Session, ids: Iterable[int]) -> dict[int, str]:
+    """Each id's display name (the id itself when the user is unknown or has no name), for
+    showing who did what in a case's history."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    query = select(User.id, User.display_name).where(User.id.in_(wanted))
+    found = {int(uid): name for uid, name in s.execute(query) if name}
+    return {uid: found.get(uid, str(uid)) for uid in wanted}
 
 
 def _get_or_create(s: Session, user_id: int, at: datetime, **initial: Any) -> User:

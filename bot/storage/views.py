@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -66,6 +66,15 @@ class SuggestionView:
     created_at: datetime
     followed_up: bool = False
     events: tuple[EventView, ...] = field(default=())
+    kind: str = "suggestion"
+    desk: str | None = None
+    district: str | None = None
+    due_on: date | None = None
+    extended: bool = False
+    escalated_at: datetime | None = None
+    reopened: int = 0
+    rating: str | None = None
+    rated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -113,4 +122,7 @@ def suggestion_view(row: Suggestion, events: list[Event] | None = None) -> Sugge
         worker_category=row.worker_category, needs_review=row.needs_review, status=str(row.status),
         answer=row.answer, answered_at=row.answered_at, created_at=row.created_at,
         followed_up=bool(row.followed_up), events=tuple(event_view(e) for e in events or ()),
+        kind=str(row.kind or "suggestion"), desk=row.desk, district=row.district,
+        due_on=row.due_on, extended=bool(row.extended), escalated_at=row.escalated_at,
+        reopened=int(row.reopened or 0), rating=row.rating, rated_at=row.rated_at,
     )  # fmt: skip

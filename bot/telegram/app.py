@@ -9,15 +9,16 @@ import functools
 import logging
 from typing import Any
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, CallbackContext, Defaults, TypeHandler
 
-from bot.catalog import Lang, label, lang_of, t
+from bot.catalog import lang_of, t
 from bot.core.context import Services
 from bot.core.engine import Engine
 from bot.core.knowledge import watch
+from bot.telegram import menus
 from bot.telegram.inbound import to_event
 from bot.telegram.limits import FloodGuard, TelegramLimits, TokenBucket
 from bot.telegram.outbound import answer_press, perform
@@ -29,8 +30,7 @@ logger = logging.getLogger(__name__)
 OUTBOX_INTERVAL = 5.0
 SWEEP_INTERVAL = 5.0
 WATCH_INTERVAL = 3.0
-MENU_COMMANDS = ("start", "suggest", "my", "ask", "stations", "policies", "help", "cancel",
-                 "language")  # fmt: skip
+MENU_COMMANDS = menus.MENU_COMMANDS  # every command some menu shows (each has a label)
 App = Application[Any, Any, Any, Any, Any, Any]
 Context = CallbackContext[Any, Any, Any, Any]
 _PENDING: set[asyncio.Task[None]] = set()  # button answers on their way
@@ -78,7 +78,9 @@ async def dispatch(update: Update, context: Context) -> None:
     if query is not None:
         answer_press(query, actions, _PENDING)
     pressed = query.message.message_id if query is not None and query.message else None
-    await perform(context.bot, event.who.chat_id, actions, pressed)
+    posted = await perform(context.bot, event.who.chat_id, actions, pressed)
+    if posted:  # staff cards (/view, a digest): edited with the case from now on
+        await engine.posted(posted)
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -113,21 +115,20 @@ async def tell_flooder(bot: Bot, update: Update) -> None:
 
 
 async def _post_init(app: App) -> None:
-    """Publish the command menu, read conversations back, start the background jobs."""
+    """Publish the command menus, read conversations back, start the background jobs."""
     services: Services = app.bot_data["services"]
     engine: Engine = app.bot_data["engine"]
-    for lang in Lang:
-        code = None if lang is Lang.ZH else lang.value
-        try:
-            menu = [BotCommand(c, label("command", c, lang)) for c in MENU_COMMANDS]
-            await app.bot.set_my_commands(menu, language_code=code)
-        except TelegramError as exc:  # a cosmetic failure must not stop the bot
-            logger.warning("could not publish the command menu: %s", exc)
+    staff_menus = app.bot_data["menus"] = menus.StaffMenus(app.bot, services)
+    await staff_menus.publish()
     await engine.start()
     jobs = app.job_queue
     assert jobs is not None
     jobs.run_repeating(_flush_outbox, OUTBOX_INTERVAL, first=OUTBOX_INTERVAL, name="outbox")
     jobs.run_repeating(_sweep_job, SWEEP_INTERVAL, first=SWEEP_INTERVAL, name="sweep")
+    at = services.settings.digest_time.replace(tzinfo=services.tz)
+    jobs.run_daily(_daily_job, at, name="digest")  # desks' digests, escalations, reminders
+    jobs.run_repeating(_menus_job, menus.REFRESH_INTERVAL, first=menus.REFRESH_INTERVAL,
+                       name="staff-menus")  # fmt: skip
     if services.settings.knowledge_watch:
         jobs.run_repeating(_watch_job, WATCH_INTERVAL, first=WATCH_INTERVAL, name="knowledge-watch")
     await sweep(app)  # conversations that ran out while the bot was down
@@ -153,8 +154,31 @@ async def sweep(app: App) -> None:
             logger.warning("could not tell chat %s its conversation ended: %s", chat_id, exc)
 
 
+async def daily(app: App) -> None:
+    """Post each desk its digest; its case buttons become cards that follow the case."""
+    engine: Engine = app.bot_data["engine"]
+    for chat_id, actions in await engine.daily():
+        try:
+            posted = await perform(app.bot, chat_id, actions)
+        except TelegramError as exc:  # one unreachable desk must not stop the others
+            logger.warning("could not post the digest to chat %s: %s", chat_id, exc)
+            continue
+        if posted:
+            await engine.posted(posted)
+
+
+async def _daily_job(context: Context) -> None:
+    await daily(context.application)
+
+
 async def _sweep_job(context: Context) -> None:
     await sweep(context.application)
+
+
+async def _menus_job(context: Context) -> None:
+    """Staff added or removed by `nuanxin staff` (another process): their menus follow."""
+    staff_menus: menus.StaffMenus = context.bot_data["menus"]
+    await staff_menus.refresh()
 
 
 async def _watch_job(context: Context) -> None:

@@ -31,6 +31,7 @@ from bot.core.actions import (
     Markup,
     Message,
     Picture,
+    Posted,
     PrivateChatButton,
     RemoveKeys,
     Request,
@@ -73,40 +74,55 @@ def markup(value: Markup | None, bot: Bot) -> TelegramMarkup | None:
 
 async def perform(
     bot: Bot, chat_id: int, actions: Sequence[Action], pressed_message: int | None = None
-) -> None:
+) -> list[Posted]:
     """Carry out `actions` in order; `chat_id` is the chat they answer, `pressed_message`
-    the message whose button was pressed (edits default to it)."""
+    the message whose button was pressed (edits default to it). Returns the staff cards
+    posted."""
+    posted: list[Posted] = []
     for action in actions:
         target = getattr(action, "chat", None) or chat_id
         if target != chat_id:
-            await _elsewhere(bot, target, action)
+            sent = await _elsewhere(bot, target, action)
         else:
-            await _do(bot, target, action, pressed_message)
+            sent = await _do(bot, target, action, pressed_message)
+        _note(posted, action, target, sent)
+    return posted
 
 
-async def _elsewhere(bot: Bot, chat_id: int, action: Action) -> None:
+def _note(posted: list[Posted], action: Action, chat_id: int, message_id: int | None) -> None:
+    if isinstance(action, Message) and action.card is not None and message_id is not None:
+        posted.append(Posted(action.card, chat_id, message_id))
+
+
+async def _elsewhere(bot: Bot, chat_id: int, action: Action) -> int | None:
     """An action in another chat (a notice to staff): its failure must not stop the reply."""
     try:
-        await _do(bot, chat_id, action, None)
+        return await _do(bot, chat_id, action, None)
     except TelegramError as exc:
         logger.warning("could not reach chat %s: %s", chat_id, exc)
+        return None
 
 
-async def _do(bot: Bot, chat_id: int, action: Action, pressed: int | None) -> None:
+async def _do(bot: Bot, chat_id: int, action: Action, pressed: int | None) -> int | None:
+    """Carry out one action; the id of the message it sent, if it sent one."""
     if isinstance(action, Message):
-        await bot.send_message(chat_id, action.text, reply_markup=markup(action.markup, bot))
-    elif isinstance(action, Edit):
+        sent = await bot.send_message(chat_id, action.text, message_thread_id=action.thread,
+                                      reply_markup=markup(action.markup, bot))  # fmt: skip
+        return sent.message_id
+    if isinstance(action, Edit):
         await _edit(bot, chat_id, action, action.message_id or pressed)
     elif isinstance(action, Venue):
         await bot.send_venue(chat_id, action.latitude, action.longitude, action.title,
                              action.address)  # fmt: skip
     elif isinstance(action, Picture):
         picture = action.picture if isinstance(action.picture, bytes) else action.picture.file_id
-        await bot.send_photo(chat_id, picture, caption=action.caption)
+        await bot.send_photo(chat_id, picture, caption=action.caption,
+                             message_thread_id=action.thread)  # fmt: skip
     elif isinstance(action, Document):
         await _document(bot, chat_id, action)
     elif not isinstance(action, Toast):  # toasts answer the button press, see answer_press
         raise AssertionError(action)
+    return None
 
 
 async def _edit(bot: Bot, chat_id: int, edit: Edit, message_id: int | None) -> None:
@@ -131,12 +147,14 @@ async def _edit(bot: Bot, chat_id: int, edit: Edit, message_id: int | None) -> N
 async def _document(bot: Bot, chat_id: int, document: Document) -> None:
     source = document.document
     if not isinstance(source, Path):
-        await bot.send_document(chat_id, source.file_id, caption=document.caption)
+        await bot.send_document(chat_id, source.file_id, caption=document.caption,
+                                message_thread_id=document.thread)  # fmt: skip
         return
     try:
         with source.open("rb") as stream:
             await bot.send_document(chat_id, stream, filename=document.filename or source.name,
-                                    caption=document.caption)  # fmt: skip
+                                    caption=document.caption,
+                                    message_thread_id=document.thread)  # fmt: skip
     finally:
         if document.remove_after:
             source.unlink(missing_ok=True)
@@ -184,12 +202,14 @@ class TelegramChannel:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def perform(self, chat_id: int, actions: Sequence[Action]) -> None:
+    async def perform(self, chat_id: int, actions: Sequence[Action]) -> list[Posted]:
+        posted: list[Posted] = []
         try:
             for action in actions:
-                await _do(self.bot, chat_id, action, None)
+                _note(posted, action, chat_id, await _do(self.bot, chat_id, action, None))
         except TelegramError as exc:
             raise delivery_error(exc) from exc
+        return posted
 
     async def fetch(self, attachment: Attachment, limit: int) -> bytes:
         try:

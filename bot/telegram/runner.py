@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from bot.core.cases import look
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Services
 from bot.core.engine import Engine
@@ -122,7 +123,7 @@ def prepare(settings: Settings, clock: Clock | None = None) -> Prepared:
     app = build_application(services, engine)
     channel = TelegramChannel(app.bot)
     services.files = channel
-    outbox = Outbox(db, channel, services.clock)
+    outbox = Outbox(db, channel, services.clock, look(services))
     services.outbox = app.bot_data["outbox"] = outbox
     return Prepared(services, engine, app)
 

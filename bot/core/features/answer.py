@@ -1,5 +1,10 @@
 """Answering a suggestion: a staff member writes, previews, sends; the worker is told.
 
+Every way in ends in the same preview with the same send and cancel buttons: the 答复
+button and `/answer CODE` ask for the text, `/answer CODE text` previews that text, and a
+saved answer (a template) is previewed as a draft to send as it is or replace with an
+edited version. Nothing reaches the worker before "send".
+
 The answer is a conversation on the same machinery as a worker's suggestion: its draft is
 in the database (it survives a restart), it ends after the same idle timeout, and the
 prompt says what is going on ("you are answering NX-..., /cancel to stop"). Only what the
@@ -160,9 +165,19 @@ async def handle(ctx: Ctx, state: str) -> bool:
 async def start_answer(ctx: Ctx, button: StaffAnswer) -> None:
     """The 答复 button: ask this staff member for the answer text."""
     s = await ctx.db(suggestions.by_id, button.suggestion_id)
-    if s is None:
+    if s is not None:
+        await begin(ctx, s)
+
+
+async def begin(ctx: Ctx, s: SuggestionView, text: str | None = None) -> None:
+    """Start an answer to `s` (in place of any this staff member was writing in this chat):
+    ask for the text and offer the templates, or, with `text`, go straight to its preview.
+    Nothing reaches the worker before "send"."""
+    draft = AnswerDraft(s.id, s.code, ctx.lang.value, text)
+    if text:
+        await TABLE.go(ctx, AnswerStep.PREVIEW, draft)
         return
-    await TABLE.go(ctx, AnswerStep.WRITE, AnswerDraft(s.id, s.code, ctx.lang.value))
+    await TABLE.go(ctx, AnswerStep.WRITE, draft)
     templates = await ctx.db(staff.list)
     if templates:
         rows = [(Button(f"📋 {name}", encode(AnswerTemplate(s.id, tid))),)
@@ -198,12 +213,13 @@ async def report(ctx: Ctx, s: SuggestionView) -> None:
 
 
 async def answer_command(ctx: Ctx, args: str) -> None:
-    """/answer CODE text: answer in one go."""
+    """/answer CODE text: the preview of that answer, with the same send and cancel buttons
+    as the 答复 button's; /answer CODE: the 答复 button's prompt."""
     parts = args.split(maxsplit=1)
-    if len(parts) < 2 or not clean_text(parts[1]):
+    if not parts:
         ctx.say(ctx.t("staff.answer_usage"))
         return
-    code, text = parts[0], clean_text(parts[1])
+    code, text = parts[0], clean_text(parts[1]) if len(parts) > 1 else ""
     if len(text) > MAX_ANSWER:
         ctx.say(ctx.t("staff.answer_too_long", count=len(text), limit=MAX_ANSWER))
         return
@@ -211,21 +227,7 @@ async def answer_command(ctx: Ctx, args: str) -> None:
     if s is None:
         ctx.say(ctx.t("staff.not_found", code=code))
         return
-    try:
-        s = await deliver_answer(ctx, s.id, text)
-    except NotFound:
-        ctx.say(ctx.t("staff.not_found", code=code))
-        return
-    await _drop_draft_of(ctx, s.id)
-    await report(ctx, s)
-
-
-async def _drop_draft_of(ctx: Ctx, suggestion_id: int) -> None:
-    """An answer sent directly replaces the one this staff member was writing for it."""
-    saved = await ctx.load(NAME)
-    draft = CODEC.decode(saved[1]) if saved is not None else None
-    if draft is not None and draft.suggestion_id == suggestion_id:
-        await ctx.drop(NAME)
+    await begin(ctx, s, text or None)
 
 
 async def templates_command(ctx: Ctx) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from bot.catalog import esc, label, t
-from bot.core.actions import Button, Buttons, Message
+from bot.catalog import esc, label
+from bot.core.actions import Button, Buttons
 from bot.core.buttons import FaqEntry, FaqPass, PolicyLink, StationView, encode
+from bot.core.cases import open_case
 from bot.core.context import Ctx
+from bot.core.dates import due_text
 from bot.core.text import clean_text, matches
-from bot.storage import questions
+from bot.domain import Kind
 from knowledge import EMERGENCIES, KnowledgeBase, emergency_kind
 
 logger = logging.getLogger(__name__)
@@ -103,10 +105,18 @@ async def pass_on(ctx: Ctx, button: FaqPass) -> None:
     if question is None:
         ctx.say(ctx.t("ask.expired"))
         return
-    who = ctx.who
-    await ctx.db(questions.add, who.user_id, who.chat_id, ctx.lang.value, question, now=ctx.now())
-    logger.info("user %s passed a question to staff", who.user_id)
-    ctx.say(ctx.t("ask.passed"))
-    staff_chat = ctx.services.settings.staff_chat_id
-    if staff_chat is not None:  # recorded in the database either way
-        ctx.out.append(Message(t("ask.staff_notice", STAFF_LANG, text=question), chat=staff_chat))
+    case = await open_case(ctx, Kind.QUESTION, question_fields(ctx, question), receipt=False)
+    ctx.say(ctx.t("ask.passed", code=case.code, due=due_text(case.due_on, ctx.lang)))
+
+
+def question_fields(ctx: Ctx, question: str) -> dict[str, object]:
+    """A question as a case: anonymous, in the worker's language, with the model's category
+    (for routing; an unsure guess leaves it to staff)."""
+    fields: dict[str, object] = {"text": question, "language": ctx.lang.value, "anonymous": True}
+    model = ctx.services.classifier
+    if model is not None:
+        guess = model.predict(question)
+        fields.update(predicted_category=guess.category, confidence=round(guess.confidence, 4),
+                      category=None if guess.needs_review else guess.category,
+                      needs_review=guess.needs_review)  # fmt: skip
+    return fields

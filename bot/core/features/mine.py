@@ -1,4 +1,5 @@
-"""/my: a worker's own suggestions, newest first, five to a page; "not solved yet"."""
+"""/my: a worker's own cases (suggestions, complaints, questions), newest first, five to a
+page, with their deadlines, answers and a way to rate them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from bot.catalog import esc, label, t, t_html
 from bot.core.actions import Button, Buttons
 from bot.core.buttons import FollowUp, MyPage, encode
 from bot.core.context import Ctx
+from bot.core.dates import due_text
 from bot.domain import CLOSED
 from bot.storage import suggestions
 from bot.storage.views import Page, SuggestionView
@@ -27,8 +29,14 @@ def _item(s: SuggestionView, lang: str, tz: tzinfo) -> str:
         "my.item", lang, code=esc(s.code), date=f"{to_local(s.created_at, tz):%Y-%m-%d}",
         status=esc(label("status", s.status, lang)), text=esc(text),
     )  # fmt: skip
+    if s.kind != "suggestion":
+        line = f"{label('kind', s.kind, lang)} · {line}"
     if s.answer:
         line += "\n" + t("my.answer", lang, answer=s.answer)
+        if s.rating:
+            line += "\n" + t("my.rated", lang, rating=label("rating", s.rating, lang))
+    elif s.due_on is not None and s.status not in CLOSED:
+        line += "\n" + t("my.due", lang, due=due_text(s.due_on, lang))
     return line
 
 
@@ -43,9 +51,9 @@ def render_page(page: Page, lang: str, tz: tzinfo) -> tuple[str, Buttons | None]
     if pages > 1:
         parts.append(t("my.page", lang, page=number, pages=pages))
     rows: list[tuple[Button, ...]] = [
-        (Button(f"{t('worker.btn_follow_up', lang)} {s.code}", encode(FollowUp(s.id))),)
+        (Button(t("my.rate", lang, code=s.code), encode(FollowUp(s.id))),)
         for s in page.items
-        if s.answer and not s.followed_up and s.status in CLOSED
+        if s.answer and s.rating is None and s.status in CLOSED
     ]
     nav = []
     if page.offset > 0:
@@ -73,17 +81,3 @@ async def my_page(ctx: Ctx, button: MyPage) -> None:
     """Another page, in place."""
     text, markup = await _page(ctx, button.page)
     ctx.edit(text, markup)
-
-
-async def follow_up(ctx: Ctx, button: FollowUp) -> None:
-    """ "Not solved yet" on an answered suggestion: reopen it once and tell staff."""
-    staff_chat = ctx.services.settings.staff_chat_id
-    outcome, s = await ctx.db(suggestions.follow_up, button.suggestion_id, ctx.who.user_id,
-                              staff_chat, now=ctx.now())  # fmt: skip
-    if s is None:
-        key = {"already": "worker.follow_up_once", "still_open": "worker.follow_up_open"}
-        ctx.say(ctx.t(key.get(outcome, "button.refused")))
-        return
-    ctx.say(ctx.t("worker.followed_up", code=s.code))
-    if ctx.services.outbox is not None:
-        ctx.services.outbox.kick()

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, tzinfo
 
 from bot.catalog import esc, label
-from bot.core.actions import Button, Buttons
+from bot.core.actions import Button, Buttons, Message
 from bot.core.buttons import (
     InboxOpen,
     InboxPage,
@@ -16,11 +16,15 @@ from bot.core.buttons import (
     StaffStatus,
     encode,
 )
+from bot.core.cases import desk_name, look, routing, target_of
 from bot.core.context import Ctx
+from bot.core.features import casefile
 from bot.core.features.mine import to_local
+from bot.core.filters import Filters, usage_names
+from bot.core.filters import parse as parse_filters
 from bot.core.notices import staff_buttons, staff_card, text_for_staff
-from bot.domain import REVIEW, Status, category_ids
-from bot.storage import NotFound, suggestions
+from bot.domain import Kind, category_ids
+from bot.storage import NotFound, suggestions, users
 from bot.storage.views import SuggestionView
 
 logger = logging.getLogger(__name__)
@@ -40,7 +44,8 @@ async def _failure(ctx: Ctx, s: SuggestionView) -> str | None:
 
 async def _refresh(ctx: Ctx, s: SuggestionView) -> None:
     """Show the card's new state in place."""
-    ctx.edit(staff_card(s, ctx.lang, await _failure(ctx, s)), staff_buttons(s, ctx.lang))
+    card = staff_card(s, ctx.lang, await _failure(ctx, s), look(ctx.services))
+    ctx.edit(card, staff_buttons(s, ctx.lang))
 
 
 async def change_status(ctx: Ctx, button: StaffStatus) -> None:
@@ -87,23 +92,16 @@ async def back_to_card(ctx: Ctx, button: StaffCard) -> None:
         await _refresh(ctx, s)
 
 
-def _history(ctx: Ctx, s: SuggestionView) -> str:
-    lang, tz = ctx.lang, ctx.services.tz
-    lines = [ctx.t("staff.history")]
-    for event in s.events:
-        hidden = s.anonymous and event.kind in ("created", "follow_up")
-        who = f" · {event.actor_id}" if event.actor_id and not hidden else ""
-        what = event.kind
-        if event.kind == "status_changed":
-            what = f"→ {label('status', str(event.data.get('new')), lang)}"
-        elif event.kind == "recategorized":
-            what = f"🏷 → {label('category', str(event.data.get('new')), lang)}"
-        lines.append(f"{local_time(event.created_at, tz)} {esc(what)}{esc(who)}")
-    return "\n".join(lines)
+async def _history(ctx: Ctx, s: SuggestionView) -> str:
+    """The case's events in words, in the staff member's language, with who did each."""
+    names = await ctx.db(users.names, casefile.actor_ids(s))
+    history = casefile.HistoryLook(ctx.lang, ctx.services.tz, look(ctx.services).desk_name, names)
+    return "\n".join([ctx.t("staff.history"), *casefile.history_lines(s, history)])
 
 
 async def view(ctx: Ctx, args: list[str]) -> None:
-    """/view CODE: one suggestion with its history and the staff buttons."""
+    """/view CODE: the whole case: its card (history and staff buttons), the worker's
+    photos and the place on a map."""
     if not args:
         ctx.say(ctx.t("staff.view_usage"))
         return
@@ -115,62 +113,81 @@ async def show(ctx: Ctx, code: str) -> None:
     if s is None:
         ctx.say(ctx.t("staff.not_found", code=code))
         return
-    text = staff_card(s, ctx.lang, await _failure(ctx, s)) + "\n\n" + _history(ctx, s)
-    ctx.say(text, staff_buttons(s, ctx.lang))
+    card = staff_card(s, ctx.lang, await _failure(ctx, s), look(ctx.services))
+    ctx.out.append(Message(card + "\n\n" + await _history(ctx, s), staff_buttons(s, ctx.lang),
+                           card=s.id))  # fmt: skip
+    ctx.out.extend(await casefile.photos(ctx, s))
+    pin = casefile.place_pin(s)
+    if pin is not None:
+        ctx.out.append(pin)
 
 
-def inbox_filters(args: list[str]) -> tuple[str | None, Status | None] | None:
-    category: str | None = None
-    status: Status | None = None
-    for arg in args:
-        if arg in category_ids() or arg == REVIEW:
-            category = arg
-        elif Status.parse(arg) is not None:
-            status = Status(arg)
-        else:
-            return None
-    return category, status
+def chat_desks(ctx: Ctx, filters: Filters) -> tuple[str | None, ...] | None:
+    """Whose cases a list shows: the desk asked for; else, in a desk's chat, that chat's
+    desks (None: cases of no desk, in the settings' staff chat); else every desk."""
+    if filters.desk is not None:
+        return (filters.desk,)
+    if filters.all_desks or ctx.who.private:
+        return None
+    services = ctx.services
+    table = routing(services)
+    here = [d.id for d in table.desks if target_of(services, d).chat == ctx.who.chat_id]
+    if not here or len(here) == len(table.desks):
+        return None  # one chat for every desk (or none of them): everything
+    if ctx.who.chat_id == services.settings.staff_chat_id:
+        return (*here, None)
+    return tuple(here)
 
 
-async def _inbox_page(
-    ctx: Ctx, category: str | None, status: Status | None, page: int
-) -> tuple[str, Buttons | None]:
+async def _inbox_page(ctx: Ctx, filters: Filters, page: int) -> tuple[str, Buttons | None]:
     lang = ctx.lang
-    result = await ctx.db(suggestions.inbox, category, status, page * PAGE_SIZE, PAGE_SIZE)
+    desks = chat_desks(ctx, filters)
+    result = await ctx.db(suggestions.inbox, filters.category, filters.status,
+                          page * PAGE_SIZE, PAGE_SIZE, kind=filters.kind, desks=desks)  # fmt: skip
     if result.total == 0:
         return ctx.t("staff.inbox_empty"), None
-    names = (label("category", category, lang) if category else "",
-             label("status", status, lang) if status else "")  # fmt: skip
+    names = (
+        label("category", filters.category, lang) if filters.category else "",
+        label("status", filters.status, lang) if filters.status else "",
+        label("kind", filters.kind, lang) if filters.kind else "",
+        " ".join(desk_name(ctx.services, d) or ctx.t("staff.no_desk") for d in desks or ()),
+    )
     lines = [ctx.t("staff.inbox_header", filters=" ".join(x for x in names if x),
                    total=result.total)]  # fmt: skip
     tz = ctx.services.tz
     for s in result.items:
         text = text_for_staff(s)  # masked before it is cut: no half of a number shows
         preview = text if len(text) <= PREVIEW else text[:PREVIEW] + "…"
-        lines.append(f"<b>{esc(s.code)}</b> {local_time(s.created_at, tz)} "
+        kind = "" if s.kind == Kind.SUGGESTION else f"{label('kind', s.kind, lang)} · "
+        lines.append(f"<b>{esc(s.code)}</b> {local_time(s.created_at, tz)} {esc(kind)}"
                      f"【{esc(label('status', s.status, lang))}】\n{esc(preview)}")  # fmt: skip
     rows: list[tuple[Button, ...]] = [
         (Button(f"🔎 {s.code}", encode(InboxOpen(s.id))),) for s in result.items
     ]
+
+    def to(number: int) -> str:
+        return encode(InboxPage(number, filters.category, filters.status, filters.kind,
+                                filters.desk, filters.all_desks))  # fmt: skip
+
     nav = []
     if page > 0:
-        nav.append(Button(ctx.t("my.prev"), encode(InboxPage(page - 1, category, status))))
+        nav.append(Button(ctx.t("my.prev"), to(page - 1)))
     if result.has_next:
-        nav.append(Button(ctx.t("my.next"), encode(InboxPage(page + 1, category, status))))
+        nav.append(Button(ctx.t("my.next"), to(page + 1)))
     if nav:
         rows.append(tuple(nav))
     return "\n\n".join(lines), Buttons(tuple(rows))
 
 
 async def inbox(ctx: Ctx, args: list[str]) -> None:
-    """/inbox [category] [status]: open suggestions, newest first, with buttons."""
-    filters = inbox_filters(args)
-    if filters is None:
-        statuses = ", ".join(Status)
-        categories = ", ".join([*category_ids(), REVIEW])
-        ctx.say(ctx.t("staff.inbox_usage", categories=categories, statuses=statuses))
+    """/inbox [category] [status] [kind] [desk|全部]: open cases, newest first, with
+    buttons; names in Chinese or English. In a desk's chat, that desk's cases."""
+    table = routing(ctx.services)
+    filters, unknown = parse_filters(args, table)
+    if unknown:
+        ctx.say(ctx.t("staff.inbox_usage", bad=unknown[0], **usage_names(table, ctx.lang)))
         return
-    ctx.say(*await _inbox_page(ctx, *filters, 0))
+    ctx.say(*await _inbox_page(ctx, filters, 0))
 
 
 async def inbox_open(ctx: Ctx, button: InboxOpen) -> None:
@@ -180,5 +197,6 @@ async def inbox_open(ctx: Ctx, button: InboxOpen) -> None:
 
 
 async def inbox_page(ctx: Ctx, button: InboxPage) -> None:
-    text, markup = await _inbox_page(ctx, button.category, button.status, button.page)
+    filters = Filters(button.category, button.status, button.kind, button.desk, button.all_desks)
+    text, markup = await _inbox_page(ctx, filters, button.page)
     ctx.edit(text, markup)

@@ -17,7 +17,7 @@ from typing import Any
 from bot.catalog import Lang
 from bot.core.events import Attachment
 from bot.core.steps import Codec
-from bot.domain import WorkerType, is_category
+from bot.domain import Kind, WorkerType, is_category
 
 NAME = "suggest"  # the conversation's name in the drafts table
 
@@ -111,6 +111,7 @@ class SuggestionDraft:
     name: str | None = None  # shown to staff when the worker chose to be named
     phone: Phone | None = None
     pending: Pending | None = None
+    kind: Kind = Kind.SUGGESTION  # a complaint (/complain) takes the same steps
     extra: dict[str, Any] = field(default_factory=dict)  # unknown keys of newer versions
 
     def forget_identity(self) -> None:
@@ -188,6 +189,7 @@ class DraftCodec(Codec[SuggestionDraft]):
             if d.pending
             else None
         )
+        data["kind"] = d.kind.value
         return data
 
     def decode(self, data: Mapping[str, Any]) -> SuggestionDraft | None:
@@ -229,7 +231,7 @@ def _decode_v2(data: Mapping[str, Any]) -> SuggestionDraft:
     phone = data.get("phone")
     pending = data.get("pending")
     known = {"v", "lang", "text", "photos", "guess", "category", "worker", "place",
-             "anonymous", "name", "phone", "pending"}  # fmt: skip
+             "anonymous", "name", "phone", "pending", "kind"}  # fmt: skip
     return SuggestionDraft(
         lang=Lang(data["lang"]),
         text=data.get("text"),
@@ -244,6 +246,7 @@ def _decode_v2(data: Mapping[str, Any]) -> SuggestionDraft:
         name=data.get("name"),
         phone=None if phone is None else Phone(phone.get("number")),
         pending=_decode_pending(pending),
+        kind=Kind(data.get("kind") or Kind.SUGGESTION),
         extra={k: v for k, v in data.items() if k not in known},
     )
 

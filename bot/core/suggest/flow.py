@@ -18,6 +18,7 @@ from bot.catalog import label
 from bot.core import buttons as b
 from bot.core import images
 from bot.core.actions import RemoveKeys
+from bot.core.cases import open_case
 from bot.core.context import Ctx
 from bot.core.events import Command, Contact, File, Location, Photo, Press, Text
 from bot.core.features import start
@@ -44,7 +45,7 @@ from bot.core.suggest.draft import (
 )
 from bot.core.suggest.draft import Step as S
 from bot.core.text import clean_text, content_size, is_word, matches
-from bot.domain import WorkerType, category_ids
+from bot.domain import Kind, WorkerType, category_ids
 from bot.storage import suggestions, users
 
 logger = logging.getLogger(__name__)
@@ -315,24 +316,8 @@ async def confirm(ctx: Ctx, d: SuggestionDraft, _: object) -> Outcome:
     """Commit the suggestion; only then the receipt (it replaces the summary message)."""
     body = ctx.event.body
     summary_id = body.message_id if isinstance(body, Press) else None
-    services, who = ctx.services, ctx.who
-    local_day = services.clock.now().astimezone(services.tz).date()
-    view, _created = await ctx.db(
-        suggestions.submit,
-        user_id=who.user_id,
-        chat_id=who.chat_id,
-        update_id=ctx.event.event_id,
-        local_day=local_day,
-        fields=suggestion_fields(d),
-        announce_to=services.settings.staff_chat_id,
-        draft_name=NAME,
-        receipt_in=summary_id,
-        now=ctx.now(),
-    )
-    logger.info("suggestion %s submitted by user %s", view.code, who.user_id)
+    await open_case(ctx, d.kind, suggestion_fields(d), draft_name=NAME, receipt_in=summary_id)
     ctx.forget(NAME)
-    if services.outbox is not None:
-        services.outbox.kick()  # the receipt replaces the summary, buttons and all
     return Flow.END
 
 
@@ -455,16 +440,21 @@ def active(ctx: Ctx) -> str | None:
     return state if state in ACTIVE else None
 
 
-async def begin(ctx: Ctx) -> None:
+async def begin(ctx: Ctx, kind: Kind = Kind.SUGGESTION) -> None:
     """/suggest: carry on with a saved draft, or start one (within the daily cap)."""
     draft = await _draft(ctx)
     if draft is not None and draft.text:
         _ask_resume(ctx, draft)
         return
-    await fresh(ctx)
+    await fresh(ctx, kind)
 
 
-async def fresh(ctx: Ctx) -> None:
+async def complain(ctx: Ctx) -> None:
+    """/complain: a complaint takes the suggestion's steps; it has a longer time limit."""
+    await begin(ctx, Kind.COMPLAINT)
+
+
+async def fresh(ctx: Ctx, kind: Kind = Kind.SUGGESTION) -> None:
     """A new, empty draft at its first question."""
     services, who = ctx.services, ctx.who
     today = services.clock.now().astimezone(services.tz).date()
@@ -474,7 +464,7 @@ async def fresh(ctx: Ctx) -> None:
     if count >= limit:  # today's cap (local day) is reached
         ctx.say(ctx.t("suggest.daily_cap", limit=limit))
         return
-    draft = SuggestionDraft(lang=ctx.lang, worker_type=WorkerType.parse(worker))
+    draft = SuggestionDraft(lang=ctx.lang, worker_type=WorkerType.parse(worker), kind=kind)
     await TABLE.go(ctx, S.TEXT, draft)
 
 
