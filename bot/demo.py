@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -11,7 +12,9 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.settings import Settings
+from bot.storage import suggestions
 from bot.telegram.runner import prepare, start_app, stop_app
+from knowledge import sample_dir
 from standin import BotMessage, FakeUser, StandIn
 
 DEMO_TOKEN = "1000001:demo-token-for-the-offline-stand-in"
@@ -253,6 +256,17 @@ def _people(standin: StandIn) -> dict[str, Person]:
     }
 
 
+KNOWLEDGE_COPY = Path("var/demo-knowledge")
+
+
+def demo_knowledge() -> Path:
+    """A copy of the sample knowledge for the demo (made once): FAQ proposals and
+    `kb accept` write into the knowledge folder, never into the package's own sample."""
+    if not KNOWLEDGE_COPY.exists():
+        shutil.copytree(sample_dir(), KNOWLEDGE_COPY)
+    return KNOWLEDGE_COPY
+
+
 async def run_demo(settings: Settings, database_url: str, script: str | None = None) -> int:
     """Run the offline demo until the person quits (or the script ends)."""
     async with StandIn(tokens={DEMO_TOKEN}) as standin:
@@ -263,8 +277,13 @@ async def run_demo(settings: Settings, database_url: str, script: str | None = N
             staff_chat_id=STAFF_CHAT,
             staff_ids=frozenset({9001}),
             admin_ids=frozenset({9001}),
+            knowledge_dir=settings.knowledge_dir or demo_knowledge(),
         )
         bot = prepare(demo)
+        # A fresh stand-in numbers updates from 1 again, but the demo database is kept
+        # between runs, and a case is stored once per update id: go on from its last one.
+        last = bot.services.db.run_sync(suggestions.last_update_id)
+        standin.state.next_update_id = max(standin.state.next_update_id, last + 1)
         chat = TerminalChat(standin, _people(standin), STAFF_CHAT)
         standin.group(STAFF_CHAT, "暖新工作人员")
         standin.add_listener(chat.on_bot_message)

@@ -227,6 +227,12 @@ def intake_start(s: Session, user_id: int, since_utc: datetime) -> tuple[int, st
 
 
 @autocommit
+def last_update_id(s: Session) -> int:
+    """The highest update id a case was stored from (0 when none)."""
+    return int(s.scalar(select(func.max(Suggestion.source_update_id))) or 0)
+
+
+@autocommit
 def count(s: Session) -> int:
     return s.connection().scalar(_COUNT) or 0
 

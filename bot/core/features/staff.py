@@ -152,7 +152,8 @@ async def _inbox_page(ctx: Ctx, filters: Filters, page: int) -> tuple[str, Butto
         label("kind", filters.kind, lang) if filters.kind else "",
         " ".join(desk_name(ctx.services, d) or ctx.t("staff.no_desk") for d in desks or ()),
     )
-    lines = [ctx.t("staff.inbox_header", filters=" ".join(x for x in names if x),
+    shown = " ".join(x for x in names if x)
+    lines = [ctx.t("staff.inbox_header", filters=f" {shown}" if shown else "",
                    total=result.total)]  # fmt: skip
     tz = ctx.services.tz
     for s in result.items:
