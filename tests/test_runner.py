@@ -153,15 +153,15 @@ def test_a_second_demo_run_on_the_same_database_makes_new_cases(
     the second run must not be taken for one of the first (a case is stored once per update)."""
     env = {"CWD": str(tmp_path), "MODEL_DIR": str(model_dir)}
     codes = []
-    for text in ("驿站能不能装个充电柜", "夜里驿站关门太早"):
-        script = "\n".join(["/suggest", text, "1", "1", "2", "1", "1", ":quit"])
+    for typed in ("驿站能不能装个充电柜", "夜里驿站关门太早"):
+        script = "\n".join(["/suggest", typed, "1", "1", "2", "1", "1", ":quit"])
         result = nuanxin(
             "demo", "--database-url", f"sqlite:///{tmp_path}/demo.db", env=env, stdin=script
         )
         assert result.returncode == 0, result.stderr
         receipts = [m for _chat, m in transcript(result.stdout)
                     if said("suggest.receipt").search(m)
-                    and said("suggest.receipt_quote", text=text).search(m)]  # fmt: skip
+                    and said("suggest.receipt_quote", text=typed).search(m)]  # fmt: skip
         assert len(receipts) == 1, result.stdout
         found = CODE.search(receipts[0])
         assert found is not None
