@@ -205,6 +205,21 @@ async def test_submit_same_update_twice_stores_one_and_uses_no_number(call: Call
     assert (await submit(call, 43))[0].code == "NX-20261128-0002"
 
 
+async def test_an_update_id_used_again_after_days_makes_a_new_case(call: Call) -> None:
+    """Telegram numbers updates from a random id after a week without any: the same id
+    days later is a new update, not a redelivery (those come within 24 hours)."""
+    old, _ = await submit(call, 42, now=T0)
+    later = T0 + timedelta(days=9)
+    new, created = await submit(
+        call, 42, text_="另一段文字", day=DAY + timedelta(days=9), now=later
+    )
+    assert created and new.code != old.code and new.text == "另一段文字"
+    assert (await call(suggestions.find_by_update, 42)).code == new.code
+    assert (await call(suggestions.get, old.code)).text == "站长乱罚款"  # kept, unlinked
+    again, created = await submit(call, 42, now=later + timedelta(hours=1))
+    assert (again.code, created) == (new.code, False)  # a redelivery within the day
+
+
 async def test_submit_losing_a_race_returns_the_winner(
     call: Call, monkeypatch: pytest.MonkeyPatch
 ) -> None:

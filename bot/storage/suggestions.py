@@ -6,10 +6,10 @@ outbox in the same transaction, so nothing is announced that was not stored.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import CLOSED, CODE_PREFIX, MAX_REOPEN, NOTIFY_WORKER, Kind, Rating, Status
@@ -59,6 +59,10 @@ _BUMP = per_dialect(_counter_bump)
 _INSERT = per_dialect(_insert_new)
 _INSERT_EVENTS = insert(Event)
 _INSERT_OUTBOX = insert(Outbox)
+REDELIVERY = timedelta(hours=24)  # how long Telegram keeps an update the bot did not confirm
+_RELEASE = update(Suggestion).where(Suggestion.id == bindparam("sid")).values(
+    source_update_id=None
+)
 _BY_UPDATE = select(Suggestion).where(Suggestion.source_update_id == bindparam("update_id"))
 _BY_CODE = select(Suggestion).where(Suggestion.code == bindparam("code"))
 _EVENTS = select(Event).where(Event.suggestion_id == bindparam("sid")).order_by(Event.id)
@@ -100,10 +104,15 @@ def submit(
     unknown = set(fields) - SUGGESTION_FIELDS
     if unknown:
         raise ValueError(f"unknown suggestion fields {unknown}")
+    at = stamp(now)
     stored = find_by_update(s, update_id)
     if stored is not None:
-        return stored, False
-    at = stamp(now)
+        if stored.created_at > at - REDELIVERY:
+            return stored, False
+        # Telegram numbers updates afresh, from a random id, after a week without any: an
+        # old case may hold this id. It cannot be a redelivery (an update waits for the bot
+        # 24 hours at most), so the old case lets go of the id.
+        s.execute(_RELEASE, {"sid": stored.id})
     prefix = CODE_PREFIX[Kind(fields.get("kind", Kind.SUGGESTION))]
     code = f"{prefix}-{local_day:%Y%m%d}-{_next_number(s, local_day):04d}"
     row = _insert_row(
