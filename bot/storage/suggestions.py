@@ -60,9 +60,7 @@ _INSERT = per_dialect(_insert_new)
 _INSERT_EVENTS = insert(Event)
 _INSERT_OUTBOX = insert(Outbox)
 REDELIVERY = timedelta(hours=24)  # how long Telegram keeps an update the bot did not confirm
-_RELEASE = update(Suggestion).where(Suggestion.id == bindparam("sid")).values(
-    source_update_id=None
-)
+_RELEASE = update(Suggestion).where(Suggestion.id == bindparam("sid")).values(source_update_id=None)
 _BY_UPDATE = select(Suggestion).where(Suggestion.source_update_id == bindparam("update_id"))
 _BY_CODE = select(Suggestion).where(Suggestion.code == bindparam("code"))
 _EVENTS = select(Event).where(Event.suggestion_id == bindparam("sid")).order_by(Event.id)
