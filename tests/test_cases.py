@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.catalog import label
-from bot.core.clock import ManualClock
+from bot.core.clock import ManualClock, naive_utc
 from bot.core.dates import due_text
 from bot.domain import Rating, Status
 from bot.settings import Settings
@@ -157,6 +157,11 @@ async def with_button(chat: FakeGroup | FakeUser, data: str) -> BotMessage:
 
 async def card_in(group: FakeGroup, code: str) -> BotMessage:
     return await group.expect_next(said("staff.new", code=code))
+
+
+def answer_now(bot: RunningBot, clock: ManualClock, ref: int | str) -> None:
+    """Staff answer, at the bot's (injected) time: the outbox sends what is due by it."""
+    bot.sync(suggestions.answer, ref, "已联系站点核实。", STAFF_ID, now=naive_utc(clock.now()))
 
 
 def stored(bot: RunningBot, code: str) -> SuggestionView:
@@ -349,12 +354,12 @@ async def test_an_extension_moves_the_deadline_once_and_tells_the_worker(
 
 
 async def test_unsatisfied_with_a_reason_reopens_the_case_to_its_desk(
-    desks_bot: RunningBot, standin: StandIn
+    desks_bot: RunningBot, standin: StandIn, clock: ManualClock
 ) -> None:
     worker = standin.user(WORKER, "小王")
     code = await case_of(worker, "站长乱罚款，超时一分钟扣五十块", "labor_rights")
     case = stored(desks_bot, code)
-    desks_bot.sync(suggestions.answer, case.id, "已联系站点核实。", STAFF_ID)
+    answer_now(desks_bot, clock, case.id)
     await desks_bot.flush_outbox()
     await worker.expect_next(said("worker.answer", code=code))
     await worker.press(data=f"rt:{case.id}:unsatisfied")
@@ -396,7 +401,7 @@ async def test_every_card_of_a_case_is_edited_when_it_changes(
 
 
 async def test_answers_follow_the_language_the_worker_uses_now(
-    desks_bot: RunningBot, standin: StandIn
+    desks_bot: RunningBot, standin: StandIn, clock: ManualClock
 ) -> None:
     """Written in English, switched back to 中文: the answer comes in Chinese."""
     worker = standin.user(WORKER, "小王")
@@ -407,7 +412,7 @@ async def test_answers_follow_the_language_the_worker_uses_now(
     assert stored(desks_bot, code).language == "en"
     await worker.send_text("/language")
     await worker.expect_next(said("language.set", "zh"))
-    desks_bot.sync(suggestions.answer, code, "已联系站点核实。", STAFF_ID)
+    answer_now(desks_bot, clock, code)
     await desks_bot.flush_outbox()
     await worker.expect_next(said("worker.answer", "zh", code=code))
 
@@ -428,7 +433,7 @@ async def test_an_unrated_answer_gets_one_reminder_after_three_days(
 ) -> None:
     worker = standin.user(WORKER, "小王")
     code = await case_of(worker, "站长乱罚款，超时一分钟扣五十块", "labor_rights")
-    desks_bot.sync(suggestions.answer, code, "已联系站点核实。", STAFF_ID)
+    answer_now(desks_bot, clock, code)
     await desks_bot.flush_outbox()
     await worker.expect_next(said("worker.answer", code=code))
     clock.set(local(2026, 12, 2, 9, 0))  # two days: too soon
