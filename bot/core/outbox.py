@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from bot.catalog import t
 from bot.core import images
-from bot.core.actions import Action, Document, Message, Picture
+from bot.core.actions import Action, Document, Message, Picture, Posted
 from bot.core.clock import Clock, naive_utc
 from bot.core.events import Attachment
 from bot.core.notices import PLAIN, RENDERERS, STAFF_LANG, Look
 from bot.core.ports import Channel, DeliveryError, Failure
-from bot.storage import Database, cards, outbox
+from bot.storage import Database, cards, outbox, suggestions
 from bot.storage.views import OutboxItem
 
 logger = logging.getLogger(__name__)
@@ -90,10 +91,21 @@ class Outbox:
             return False
         await self.db.run(outbox.sent, item.id, now=self._now())
         if posted:
-            await self.db.run(cards.add, [(p.card, p.chat, p.message_id) for p in posted],
-                              now=self._now())  # fmt: skip
+            await self._remember(item, posted)
         await self._report_late_answer(item)
         return True
+
+    async def _remember(self, item: OutboxItem, posted: list[Posted]) -> None:
+        """Keep the cards just posted; a case that changed while its card was on its way
+        (the change found no card to edit yet) gets its cards edited now."""
+        await self.db.run(cards.add, [(p.card, p.chat, p.message_id) for p in posted],
+                          now=self._now())  # fmt: skip
+        if item.suggestion is None:
+            return
+        now = await self.db.run(suggestions.by_id, item.suggestion.id)
+        if now is not None and replace(now, language=item.suggestion.language) != item.suggestion:
+            await self.db.run(suggestions.refresh_cards, now.id, now=self._now())
+            self.kick()
 
     async def _report_late_answer(self, item: OutboxItem) -> None:
         """An answer that reached the worker only now (after failed attempts, or owed from

@@ -534,6 +534,13 @@ def remind_unrated(s: Session, answered_before: datetime, *, now: datetime | Non
     return len(rows)
 
 
+def refresh_cards(s: Session, suggestion_id: int, *, now: datetime | None = None) -> None:
+    """Queue an edit of every card of a case (one posted while the case changed)."""
+    row = s.get(Suggestion, suggestion_id)
+    if row is not None:
+        _refresh_cards(s, row, stamp(now))
+
+
 def _refresh_cards(s: Session, row: Suggestion, at: datetime) -> None:
     """Queue an edit of every card of this case in staff chats (see `cards`)."""
     query = select(Card.chat_id, Card.message_id).where(Card.suggestion_id == row.id)
