@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bot.core.clock import ManualClock
 from bot.settings import Settings
 from bot.storage import Database, migrate
 from standin import StandIn
@@ -108,6 +109,16 @@ def bot_settings(database_url: str, standin: StandIn, model_dir: Path) -> Settin
         },
         env_file=None,
     )
+
+
+@pytest.fixture
+async def clocked(bot_settings: Settings) -> AsyncIterator[tuple[RunningBot, ManualClock]]:
+    """The bot on a clock the test moves (time-outs, hourly limits: no sleeps)."""
+    clock = ManualClock()
+    running = RunningBot(bot_settings, clock=clock)
+    await running.start()
+    yield running, clock
+    await running.stop()
 
 
 @pytest.fixture

@@ -3,12 +3,9 @@ too little or too much text, the model unsure, typed answers, and a clear summar
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from bot.core.clock import ManualClock
-from bot.settings import Settings
 from bot.storage import drafts, suggestions
 from standin import StandIn
 from tests.botkit import RunningBot
@@ -265,15 +262,6 @@ async def test_an_impossible_location_is_refused(
 
 
 # --- time-outs, with the clock moved by hand ---------------------------------------------------
-
-
-@pytest.fixture
-async def clocked(bot_settings: Settings) -> AsyncIterator[tuple[RunningBot, ManualClock]]:
-    clock = ManualClock()
-    running = RunningBot(bot_settings, clock=clock)
-    await running.start()
-    yield running, clock
-    await running.stop()
 
 
 async def test_idle_suggestion_ends_after_the_timeout(

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
-
-import pytest
 
 from bot.catalog import t
 from bot.core.clock import ManualClock, naive_utc
-from bot.settings import Settings
 from bot.storage import Database, outbox, suggestions
 from standin import StandIn
 from tests.botkit import RunningBot
 from tests.conftest import STAFF_ID
 from tests.harness import said, submit
-
-
-@pytest.fixture
-async def clocked(bot_settings: Settings) -> AsyncIterator[tuple[RunningBot, ManualClock]]:
-    clock = ManualClock()
-    running = RunningBot(bot_settings, clock=clock)
-    await running.start()
-    yield running, clock
-    await running.stop()
 
 
 async def test_an_answer_delivered_on_a_retry_is_reported_to_staff(

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from bot.core.clock import ManualClock
-from bot.settings import Settings
 from standin import StandIn
 from tests.botkit import RunningBot
 from tests.conftest import STAFF_CHAT, STAFF_ID
 from tests.harness import said, submit
-
-
-@pytest.fixture
-async def clocked(bot_settings: Settings) -> AsyncIterator[tuple[RunningBot, ManualClock]]:
-    clock = ManualClock()
-    running = RunningBot(bot_settings, clock=clock)
-    await running.start()
-    yield running, clock
-    await running.stop()
 
 
 async def test_worker_features_in_a_group_point_to_the_private_chat_once_an_hour(
