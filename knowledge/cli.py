@@ -15,10 +15,11 @@ from typing import Any
 from knowledge.base import KnowledgeBase
 from knowledge.emergency import emergency_kind
 from knowledge.faq import Answer
-from knowledge.files import DEFAULT_MAX_BYTES
-from knowledge.load import load_knowledge
-from knowledge.problems import KnowledgeError, printable
+from knowledge.files import DEFAULT_MAX_BYTES, read_file
+from knowledge.load import FAQ_FILE, POLICIES_DIR, load_knowledge, policy_files
+from knowledge.problems import KnowledgeError, Problem, Problems, printable
 from knowledge.proposals import PROPOSALS_FILE, Proposal, ProposalKind, accept, pending, reject
+from knowledge.yamlio import Lines, decode, parse
 
 DirFactory = Callable[[], Path]
 SizeFactory = Callable[[], int]
@@ -53,6 +54,11 @@ def register(
         type=_positive,
         metavar="N",
         help="refuse a file over N bytes (default: KNOWLEDGE_MAX_BYTES, else 1,000,000)",
+    )
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail on warnings too (an FAQ entry or a policy without English text)",
     )
     check.set_defaults(
         func=partial(run_check, default_dir=default_dir, max_bytes=default_max_bytes)
@@ -92,16 +98,83 @@ def _load(directory: Path, max_bytes: int) -> KnowledgeBase | None:
 
 
 def run_check(args: argparse.Namespace, default_dir: DirFactory, max_bytes: SizeFactory) -> int:
+    """Problems fail the check; warnings (missing English) are printed after them and fail
+    it only with ``--strict``."""
     directory = args.directory or default_dir()
+    limit = args.max_bytes or max_bytes()
+    warnings = english_warnings(directory, limit)
     try:
-        kb = load_knowledge(directory, max_bytes=args.max_bytes or max_bytes())
+        kb = load_knowledge(directory, max_bytes=limit)
     except KnowledgeError as exc:
         for problem in exc.problems:
             print(problem)
+        _print_warnings(warnings)
         print(f"{len(exc.problems)} problem(s) in {directory}", file=sys.stderr)
         return 1
+    if warnings and args.strict:
+        for warning in warnings:
+            print(warning)
+        print(f"{len(warnings)} warning(s) in {directory}, failed by --strict", file=sys.stderr)
+        return 1
     print(f"OK {directory}: {kb.summary()}")
+    _print_warnings(warnings)
     return 0
+
+
+NO_ENGLISH = "no English text (English-mode users get the Chinese)"
+
+
+def english_warnings(directory: Path, max_bytes: int) -> list[Problem]:
+    """Each FAQ entry and each policy without an ``en:`` block, at its line.
+
+    Read from the files as they are (not from a loaded knowledge base), so the warnings
+    come with the problems too; a file that cannot be read or parsed is left to them.
+    """
+    return [*_faq_warnings(directory, max_bytes), *_policy_warnings(directory, max_bytes)]
+
+
+def _faq_warnings(directory: Path, max_bytes: int) -> list[Problem]:
+    document = _yaml_document(directory, directory / FAQ_FILE, FAQ_FILE, max_bytes)
+    if document is None or not isinstance(document[0], dict):
+        return []
+    entries, lines = document[0].get("entries"), document[1]
+    return [
+        Problem(FAQ_FILE, lines.line("entries", i), "en", NO_ENGLISH)
+        for i, item in enumerate(entries if isinstance(entries, list) else [])
+        if isinstance(item, dict) and item.get("en") is None
+    ]
+
+
+def _policy_warnings(directory: Path, max_bytes: int) -> list[Problem]:
+    warnings: list[Problem] = []
+    for path in policy_files(directory):
+        name = f"{POLICIES_DIR}/{path.name}"
+        document = _yaml_document(directory, path, name, max_bytes)
+        data, lines = document or (None, None)
+        if isinstance(data, dict) and lines is not None and data.get("en") is None:
+            warnings.append(Problem(name, lines.line("id"), "en", NO_ENGLISH))
+    return warnings
+
+
+def _yaml_document(
+    directory: Path, path: Path, name: str, max_bytes: int
+) -> tuple[Any, Lines] | None:
+    """A YAML file's data and line map; None when it cannot be read (its problems are the
+    check's own, reported by the loader)."""
+    ignored = Problems()
+    data = read_file(directory, path, name, max_bytes, ignored)
+    text = None if data is None else decode(data, name, ignored)
+    return None if text is None else parse(text, name, ignored)
+
+
+def _print_warnings(warnings: list[Problem]) -> None:
+    for warning in warnings:
+        print(warning)
+    if warnings:
+        print(
+            f"{len(warnings)} warning(s): English text missing "
+            "(they do not fail the check; --strict makes them fail)"
+        )
 
 
 def _questions(items: Iterable[str]) -> list[str]:

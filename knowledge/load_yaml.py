@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import IO, Any
 
-from knowledge.faq import FaqEntry
-from knowledge.policies import Policy
+from knowledge.faq import FaqEntry, FaqText
+from knowledge.policies import Policy, PolicyText
 from knowledge.problems import Problems, quote
 from knowledge.retrieval import Synonyms
 from knowledge.yamlio import Fields, Lines, decode, parse
@@ -16,8 +16,15 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 ID_RULE = "must be 1-40 ASCII letters, digits, '-', '_' or '.'"
 MAX_ANSWER = 500
 MAX_POLICY = 1200
-FAQ_FIELDS = {"id", "question", "alternatives", "answer", "tags", "stations", "policies"}
-POLICY_FIELDS = {"id", "title", "summary", "who", "how", "contact", "source", "effective"}
+FAQ_FIELDS = {"id", "question", "alternatives", "answer", "tags", "stations", "policies", "en"}
+FAQ_EN_FIELDS = {"question", "alternatives", "answer"}
+POLICY_TEXT_FIELDS = ("title", "summary", "who", "how", "contact", "source")
+POLICY_FIELDS = {"id", *POLICY_TEXT_FIELDS, "effective", "en"}
+POLICY_EN_FIELDS = set(POLICY_TEXT_FIELDS)
+# Room for the labels the bot puts on a screen ("适用对象：", "Who qualifies: ", the date's
+# words): a policy's own text may take MAX_POLICY minus this. tests/test_english.py checks
+# the catalog's labels fit.
+POLICY_LABEL_ROOM = 80
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,23 @@ def _faq_entry(fields: Fields, seen: dict[str, int]) -> FaqEntry:
         tags=fields.texts("tags"),
         stations=fields.texts("stations"),
         policies=fields.texts("policies"),
+        en=_faq_english(fields),
+    )
+
+
+def _faq_english(fields: Fields) -> FaqText | None:
+    """The optional ``en:`` block: question, alternatives and answer in English."""
+    if fields.data.get("en") is None:
+        return None
+    if not isinstance(fields.data["en"], dict):
+        fields.problem("en", "must be a mapping with question:, alternatives: and answer:")
+        return None
+    en = fields.nested("en")
+    en.unknown(FAQ_EN_FIELDS)
+    return FaqText(
+        question=en.text("question"),
+        alternatives=en.texts("alternatives"),
+        answer=en.text("answer", max_len=MAX_ANSWER),
     )
 
 
@@ -146,19 +170,41 @@ def _policy(data: Any, lines: Lines, file: str, problems: Problems) -> Policy | 
         return None
     fields = Fields(data, file, lines, (), problems)
     fields.unknown(POLICY_FIELDS | {"notice"})
-    values = {name: fields.text(name) for name in sorted(POLICY_FIELDS - {"id", "effective"})}
+    words = PolicyText(**{name: fields.text(name) for name in POLICY_TEXT_FIELDS})
     effective = fields.day("effective")
     entry_id = check_id(fields, {})
+    en = _policy_english(fields)
     if effective is None:
         return None
-    policy = Policy(id=entry_id, effective=effective, file=file, **values)
-    if len(policy.text()) > MAX_POLICY:
+    policy = Policy(id=entry_id, effective=effective, file=file, en=en, **asdict(words))
+    _check_screen(fields, policy, "zh")
+    if en is not None:
+        _check_screen(fields.nested("en"), policy, "en")
+    return policy
+
+
+def _policy_english(fields: Fields) -> PolicyText | None:
+    """The optional ``en:`` block: the same texts in English (``effective`` is shared)."""
+    if fields.data.get("en") is None:
+        return None
+    if not isinstance(fields.data["en"], dict):
+        fields.problem("en", "must be a mapping with title:, summary:, who:, how:, ...")
+        return None
+    en = fields.nested("en")
+    en.unknown(POLICY_EN_FIELDS)
+    return PolicyText(**{name: en.text(name) for name in POLICY_TEXT_FIELDS})
+
+
+def _check_screen(fields: Fields, policy: Policy, lang: str) -> None:
+    """Each language's screen fits one phone screen, labels included."""
+    size = len(policy.text(lang)) + POLICY_LABEL_ROOM
+    if size > MAX_POLICY:
+        language = "the English text" if lang == "en" else "the policy"
         fields.problem(
             "summary",
-            f"the policy is {len(policy.text())} characters long "
+            f"{language} is {size} characters long with its labels "
             f"(at most {MAX_POLICY}, one phone screen)",
         )
-    return policy
 
 
 def read_synonyms(

@@ -148,6 +148,10 @@ class Fields:
                 expected = ", ".join(sorted(allowed))
                 self.problem(str(key), f"unknown field (expected one of: {expected})")
 
+    def nested(self, field: str) -> Fields:
+        """The mapping under ``field`` (the caller checked it is one), same problem list."""
+        return Fields(self.data[field], self.file, self.lines, (*self.path, field), self.problems)
+
     def text(self, field: str, *, required: bool = True, max_len: int = 0) -> str:
         value = self.data.get(field)
         if value is None or (isinstance(value, str) and not value.strip()):

@@ -61,8 +61,8 @@ def test_read_faq_reports_every_problem_with_its_line():
     assert problems_of(read_faq, io.StringIO(text)) == [
         "faq.yaml:5: id: duplicate id 'water' (first on line 2)",
         "faq.yaml:5: answer: is missing",
-        "faq.yaml:7: alternativs: unknown field (expected one of: alternatives, answer, id, "
-        "policies, question, stations, tags)",
+        "faq.yaml:7: alternativs: unknown field (expected one of: alternatives, answer, en, "
+        "id, policies, question, stations, tags)",
         "faq.yaml:8: id: 'bad id!' must be 1-40 ASCII letters, digits, '-', '_' or '.'",
         "faq.yaml:10: answer: is missing",
         "faq.yaml:11: tags: must be a list of texts",

@@ -1,16 +1,36 @@
-"""/policies: the city's policies and hotlines, one screen each, with buttons."""
+"""/policies: the city's policies and hotlines, one screen each, with buttons, in the worker's
+language (English when a policy has it, else Chinese)."""
 
 from __future__ import annotations
 
-from bot.catalog import esc
+from bot.catalog import catalog, esc
 from bot.core.actions import Button, Buttons
 from bot.core.buttons import PolicyLink, PolicyList, PolicyOpen, encode
 from bot.core.context import Ctx
 from bot.core.features.faq import knowledge
+from knowledge import Policy
+from knowledge.policies import PolicyLabels
+
+
+def policy_labels(lang: str) -> PolicyLabels:
+    """The labeled lines of a policy screen in ``lang``: raw catalog templates, since the
+    policy fills them with plain text and the whole screen is escaped once."""
+    line = catalog().template
+    return PolicyLabels(
+        who=line("policies.who", lang),
+        how=line("policies.how", lang),
+        contact=line("policies.contact", lang),
+        source=line("policies.source", lang),
+    )
+
+
+def policy_screen(policy: Policy, lang: str) -> str:
+    """One policy as the HTML the bot sends, in ``lang`` when the policy has it."""
+    return esc(policy.text(lang, policy_labels))
 
 
 def _list(ctx: Ctx) -> tuple[str, Buttons]:
-    rows = [(Button(f"📜 {p.title}", encode(PolicyOpen(p.id))),)
+    rows = [(Button(f"📜 {p.title_in(ctx.lang)}", encode(PolicyOpen(p.id))),)
             for p in knowledge(ctx).policies]  # fmt: skip
     return ctx.t("policies.list"), Buttons(tuple(rows))
 
@@ -33,6 +53,6 @@ async def policy_button(ctx: Ctx, button: PolicyOpen | PolicyLink) -> None:
         return
     back = Buttons(((Button(ctx.t("policies.back"), encode(PolicyList())),),))
     if isinstance(button, PolicyOpen):
-        ctx.edit(esc(policy.text()), back)
+        ctx.edit(policy_screen(policy, ctx.lang), back)
     else:
-        ctx.say(esc(policy.text()), back)  # a link under an FAQ answer
+        ctx.say(policy_screen(policy, ctx.lang), back)  # a link under an FAQ answer
