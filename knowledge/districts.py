@@ -13,6 +13,7 @@ from textnorm import normalize
 
 Point = tuple[float, float]  # (lat, lon), WGS-84
 _SUFFIXES = ("区", "县", "市", "旗")  # county-level units: 兴隆台区, 盘山县, 大石桥市, …旗
+_EN_SUFFIXES = ("district", "county", "city")  # Xinglongtai District -> xinglongtai
 
 
 def fold(text: str) -> str:
@@ -34,6 +35,26 @@ def district_key(name: str) -> str:
     return key
 
 
+def english_key(name: str) -> str:
+    """The short form of an English name: "Xinglongtai District" -> xinglongtai."""
+    key = fold(name)
+    for suffix in _EN_SUFFIXES:
+        short = key.removesuffix(suffix)
+        if short != key and len(short) >= 3:
+            return short
+    return key
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place a text names: a district (its name, short form or English name), or a
+    landmark inside one (an alias). ``key`` is the folded text that matched."""
+
+    district: str
+    key: str
+    landmark: bool
+
+
 @dataclass(frozen=True)
 class District:
     """One county-level division: its name, place names inside it, and its boundary."""
@@ -41,6 +62,7 @@ class District:
     name: str
     aliases: tuple[str, ...]
     boundary: tuple[Point, ...]  # corners in order; the last joins the first
+    en: str = ""  # the English name, for English readers ("" when the file gives none)
     box: tuple[float, float, float, float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -74,6 +96,7 @@ class Districts:
         self._by_key = {district_key(d.name): d.name for d in self._districts}
         self._by_key.update({fold(d.name): d.name for d in self._districts})
         self._text_keys = self._build_text_keys()
+        self._landmarks = {fold(a) for d in self._districts for a in d.aliases if fold(a)}
 
     @classmethod
     def empty(cls) -> Districts:
@@ -85,7 +108,8 @@ class Districts:
         that at one position "大洼区" wins over "大洼" (same district either way)."""
         keys: dict[str, str] = {}
         for d in self._districts:
-            for text in (d.name, district_key(d.name), *d.aliases):
+            english = (fold(d.en), english_key(d.en)) if d.en else ()
+            for text in (d.name, district_key(d.name), *english, *d.aliases):
                 if fold(text):
                     keys.setdefault(fold(text), d.name)
         return tuple(sorted(keys.items(), key=lambda kv: -len(kv[0])))
@@ -108,6 +132,20 @@ class Districts:
         """The district's name as the file writes it, from its name or short form
         (大洼 -> 大洼区); aliases are place names, not district names, and do not count."""
         return self._by_key.get(fold(name)) or self._by_key.get(district_key(name))
+
+    def english(self, name: str) -> str:
+        """The district's English name, or ``name`` itself when the file gives none."""
+        district = self.get(name)
+        return district.en if district is not None and district.en else name
+
+    def place_of(self, text: str) -> Place | None:
+        """The place a text names: the longest district name, English name or landmark in
+        it (so 大洼区 wins over 大洼), or None."""
+        folded = fold(text)
+        for key, name in self._text_keys:  # longest first
+            if key in folded:
+                return Place(name, key, key in self._landmarks)
+        return None
 
     def of_point(self, lat: float, lon: float) -> str | None:
         """The district containing a WGS-84 point; the first in file order when boundaries

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from knowledge.problems import quote
@@ -69,6 +69,19 @@ class OpeningHours:
         local = at.astimezone(LOCAL_TZ) if at.tzinfo else at
         now = local.hour * 60 + local.minute
         return any(_in_range(now, start, stop) for start, stop in self.ranges)
+
+    def next_opening(self, at: datetime) -> datetime | None:
+        """When it next opens after ``at`` (local time, naive when ``at`` is): within a day,
+        as the hours repeat daily; None when it is open at ``at`` or never closes."""
+        if self.always or not self.ranges or self.is_open(at):
+            return None
+        local = at.astimezone(LOCAL_TZ) if at.tzinfo else at
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        now = local.hour * 60 + local.minute
+        starts = sorted(start for start, _ in self.ranges)
+        later = [start for start in starts if start > now]
+        minutes = later[0] if later else starts[0] + 24 * 60
+        return midnight + timedelta(minutes=minutes)
 
 
 def _in_range(now: int, start: int, stop: int) -> bool:

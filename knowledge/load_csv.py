@@ -30,7 +30,7 @@ COLUMNS = (
     "hours",
     "phone",
 )
-OPTIONAL = {"phone", "note", "备注"}
+OPTIONAL = {"phone", "name_en", "address_en", "note", "备注"}
 SAVE_AS = "'CSV UTF-8 (Comma delimited)' (Excel: File > Save As > CSV UTF-8)"
 _SERVICE_SPLIT = re.compile(r"[|;；、]")
 _PHONE = re.compile(r"^[0-9+\-() 转/]{3,40}$")
@@ -131,9 +131,11 @@ def _station(row: _Row, seen: dict[str, int]) -> Station | None:
     if phone and not _PHONE.match(phone):
         row.problem("phone", f"{quote(phone)} is not a phone number")
     name, district, address = (row.get(f) for f in ("name", "district", "address"))
+    name_en, address_en = (row.get(f, required=False) for f in ("name_en", "address_en"))
     if len(row.problems.items) > before or position is None:
         return None
-    return Station(station_id, name, kind, district, address, *position, services, hours, phone)
+    return Station(station_id, name, kind, district, address, *position, services, hours, phone,
+                   name_en=name_en, address_en=address_en)  # fmt: skip
 
 
 def _station_id(row: _Row, seen: dict[str, int]) -> str:

@@ -26,7 +26,7 @@ ROUTING_FIELDS = {"notice", "desks", "rules", "default", "limits"}
 DESK_FIELDS = {"id", "name", "chat", "topic", "supervisor"}
 RULE_FIELDS = {"desk", "categories", "districts", "worker_types", "kinds"}
 DISTRICTS_FIELDS = {"notice", "coord_system", "districts"}
-DISTRICT_FIELDS = {"name", "aliases", "boundary"}
+DISTRICT_FIELDS = {"name", "en", "aliases", "boundary"}
 CHAT_RULE = "must be a Telegram chat id (a whole number such as -1001000000001) or staff"
 _INTEGER = re.compile(r"^-?[0-9]+$")
 
@@ -298,8 +298,9 @@ def _district_list(top: Fields) -> list[District]:
         name = _district_name(fields, owners)
         aliases = _aliases(fields, name, owners)
         boundary = _boundary(fields, gcj02=system == "gcj02")
+        english = fields.text("en", required=False, max_len=80)  # optional English name
         if name and boundary:
-            found.append(District(name, aliases, boundary))
+            found.append(District(name, aliases, boundary, en=english))
     return found
 
 

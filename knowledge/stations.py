@@ -32,6 +32,8 @@ class Station:
     services: tuple[str, ...]
     hours: str
     phone: str = ""
+    name_en: str = ""  # optional English (or pinyin) name and address, for English readers
+    address_en: str = ""
     opening: OpeningHours = field(init=False, repr=False, compare=False)
     service_set: frozenset[str] = field(init=False, repr=False, compare=False)
 
@@ -42,6 +44,18 @@ class Station:
     def is_open(self, at: datetime) -> bool:
         """Open at ``at`` (local Asia/Shanghai time when naive)."""
         return self.opening.is_open(at)
+
+    def next_opening(self, at: datetime) -> datetime | None:
+        """When it next opens after ``at``; None when it is open then (or never closes)."""
+        return self.opening.next_opening(at)
+
+    def title(self, lang: str = "zh") -> str:
+        """The name in ``lang`` (English when the file gives one, else the Chinese name)."""
+        return self.name_en if lang.startswith("en") and self.name_en else self.name
+
+    def where(self, lang: str = "zh") -> str:
+        """The address in ``lang`` (English when the file gives one)."""
+        return self.address_en if lang.startswith("en") and self.address_en else self.address
 
     def has(self, services: Iterable[str]) -> bool:
         """Offers every one of ``services``."""

@@ -44,9 +44,9 @@ STATION_TYPES: dict[str, Label] = {
     item.key: item
     for item in (
         Label("union", "工会驿站", "union station"),
-        Label("driver_home", "司机之家", "driver home"),
+        Label("driver_home", "司机之家", "Drivers' Home"),
         Label("taxi", "的士驿站", "taxi station"),
-        Label("pharmacy", "暖新驿站", "pharmacy station"),
+        Label("pharmacy", "暖新驿站", "Nuanxin pharmacy station"),
     )
 }
 
@@ -64,6 +64,8 @@ def _lookup(vocabulary: dict[str, Label]) -> dict[str, str]:
 
 _SERVICE_NAMES = _lookup(SERVICES)
 _TYPE_NAMES = _lookup(STATION_TYPES)
+# Earlier English labels, still accepted in files.
+_TYPE_NAMES.update({"driver home": "driver_home", "pharmacy station": "pharmacy"})
 # Common ways admins write a service that are not the label itself.
 _SERVICE_NAMES.update(
     {

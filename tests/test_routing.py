@@ -338,7 +338,7 @@ def test_load_reports_problems_in_both_files_of_the_folder(folder):
     text = districts_file.read_text("utf-8")
     districts_file.write_text(text.replace("[122.50, 41.45]", "[41.45, 122.50]"))
     assert problems_of(folder) == [
-        "districts.yaml:68: boundary: [41.45, 122.5] is outside China (write [longitude, "
+        "districts.yaml:74: boundary: [41.45, 122.5] is outside China (write [longitude, "
         "latitude]: swapped?)",
         "routing.yaml:74: categories: unknown category 'roads' (expected one of: labor_rights, "
         "social_insurance, care_services, traffic_access, city_governance, skills_career, "
@@ -460,6 +460,7 @@ def test_read_districts_reports_every_problem_with_its_line():
         "districts.yaml:13: boundary: a corner must be two numbers [longitude, latitude], e.g. "
         "[122.07, 41.12]",
         "districts.yaml:15: boundary: the corners lie on one line: the district has no area",
-        "districts.yaml:16: population: unknown field (expected one of: aliases, boundary, name)",
+        "districts.yaml:16: population: unknown field (expected one of: aliases, boundary, en, "
+        "name)",
         "districts.yaml:17: name: is missing",
     ]

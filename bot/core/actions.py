@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from bot.core.events import Attachment
+from bot.core.events import Attachment, Who
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +100,16 @@ class Posted:
 
 
 @dataclass(frozen=True, slots=True)
+class Pinned:
+    """A station pin a channel sent (a `Venue` with `pin_for`): chat and message id, so a
+    newer pin of the same list can take its place."""
+
+    who: Who
+    chat: int
+    message_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class Edit:
     """Change a message the bot sent: its text (None keeps it) and its buttons (None
     removes them). `message_id` None means the message whose button was pressed;
@@ -122,10 +132,22 @@ class Toast:
 
 @dataclass(frozen=True, slots=True)
 class Venue:
+    """A place on a map. `pin_for`: the person whose station list it belongs to; the channel
+    reports the message it sent (`Pinned`), so the pin can be replaced later."""
+
     latitude: float
     longitude: float
     title: str
     address: str
+    chat: int | None = None
+    pin_for: Who | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    """Take back a message the bot sent (a replaced pin); one already gone is fine."""
+
+    message_id: int
     chat: int | None = None
 
 
@@ -152,4 +174,4 @@ class Document:
     thread: int | None = None
 
 
-Action = Message | Edit | Toast | Venue | Picture | Document
+Action = Message | Edit | Toast | Venue | Delete | Picture | Document

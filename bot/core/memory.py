@@ -16,11 +16,24 @@ MEMORY_SIZE = 100_000  # people remembered in this process (the database has the
 
 
 @dataclass
+class StationSearch:
+    """The station list a person looks at: the place, the filters switched on, the first
+    item shown, and the map pin sent with it (so a filter press replaces it, not adds one)."""
+
+    where: tuple[float, float] | str  # a shared location, or a district's name
+    filters: frozenset[str] = frozenset()  # values of buttons.StationFilterKey switched on
+    start: int = 0  # index of the first station shown (pages of features.stations.SHOWN)
+    pinned: str | None = None  # id of the station the pin shows (None: no pin)
+    pin: tuple[int, int] | None = None  # (chat, message id) of the pin, once the channel says
+
+
+@dataclass
 class Memory:
     lang: Lang | None = None
     seen: bool = False  # stored in the users table during this process's life
     question: str | None = None  # their last question the FAQ could not answer
-    stations_at: tuple[float, float] | str | None = None  # location or district of /stations
+    case_text: str | None = None  # what came with a typed "我想投诉 …", until its button
+    stations: StationSearch | None = None  # the latest station list (/stations, a place)
     drafts: dict[tuple[str, int], tuple[str, dict[str, Any]]] = field(default_factory=dict)
     awaiting_reason: Any = None  # a 不满意 waiting for its reason (features.rating.Awaited)
 

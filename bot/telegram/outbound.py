@@ -25,12 +25,14 @@ from bot.core.actions import (
     AskReply,
     Button,
     Buttons,
+    Delete,
     Document,
     Edit,
     Keys,
     Markup,
     Message,
     Picture,
+    Pinned,
     Posted,
     PrivateChatButton,
     RemoveKeys,
@@ -74,11 +76,11 @@ def markup(value: Markup | None, bot: Bot) -> TelegramMarkup | None:
 
 async def perform(
     bot: Bot, chat_id: int, actions: Sequence[Action], pressed_message: int | None = None
-) -> list[Posted]:
+) -> list[Posted | Pinned]:
     """Carry out `actions` in order; `chat_id` is the chat they answer, `pressed_message`
     the message whose button was pressed (edits default to it). Returns the staff cards
-    posted."""
-    posted: list[Posted] = []
+    and station pins posted."""
+    posted: list[Posted | Pinned] = []
     for action in actions:
         target = getattr(action, "chat", None) or chat_id
         if target != chat_id:
@@ -89,9 +91,15 @@ async def perform(
     return posted
 
 
-def _note(posted: list[Posted], action: Action, chat_id: int, message_id: int | None) -> None:
-    if isinstance(action, Message) and action.card is not None and message_id is not None:
+def _note(
+    posted: list[Posted | Pinned], action: Action, chat_id: int, message_id: int | None
+) -> None:
+    if message_id is None:
+        return
+    if isinstance(action, Message) and action.card is not None:
         posted.append(Posted(action.card, chat_id, message_id))
+    elif isinstance(action, Venue) and action.pin_for is not None:
+        posted.append(Pinned(action.pin_for, chat_id, message_id))
 
 
 async def _elsewhere(bot: Bot, chat_id: int, action: Action) -> int | None:
@@ -112,8 +120,11 @@ async def _do(bot: Bot, chat_id: int, action: Action, pressed: int | None) -> in
     if isinstance(action, Edit):
         await _edit(bot, chat_id, action, action.message_id or pressed)
     elif isinstance(action, Venue):
-        await bot.send_venue(chat_id, action.latitude, action.longitude, action.title,
-                             action.address)  # fmt: skip
+        venue = await bot.send_venue(chat_id, action.latitude, action.longitude, action.title,
+                                     action.address)  # fmt: skip
+        return venue.message_id
+    elif isinstance(action, Delete):
+        await _delete(bot, chat_id, action.message_id)
     elif isinstance(action, Picture):
         picture = action.picture if isinstance(action.picture, bytes) else action.picture.file_id
         await bot.send_photo(chat_id, picture, caption=action.caption,
@@ -142,6 +153,13 @@ async def _edit(bot: Bot, chat_id: int, edit: Edit, message_id: int | None) -> N
             return
         logger.info("message %s in chat %s sent anew: %s", message_id, chat_id, exc)
         await bot.send_message(chat_id, edit.text, reply_markup=inline(edit.markup, bot))
+
+
+async def _delete(bot: Bot, chat_id: int, message_id: int) -> None:
+    try:
+        await bot.delete_message(chat_id, message_id)
+    except BadRequest as exc:  # deleted by the person already, or too old to delete
+        logger.debug("message %s in chat %s not deleted: %s", message_id, chat_id, exc)
 
 
 async def _document(bot: Bot, chat_id: int, document: Document) -> None:
@@ -203,13 +221,13 @@ class TelegramChannel:
         self.bot = bot
 
     async def perform(self, chat_id: int, actions: Sequence[Action]) -> list[Posted]:
-        posted: list[Posted] = []
+        posted: list[Posted | Pinned] = []
         try:
             for action in actions:
                 _note(posted, action, chat_id, await _do(self.bot, chat_id, action, None))
         except TelegramError as exc:
             raise delivery_error(exc) from exc
-        return posted
+        return [p for p in posted if isinstance(p, Posted)]  # (no pins go by the outbox)
 
     async def fetch(self, attachment: Attachment, limit: int) -> bytes:
         try:
