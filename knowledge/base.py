@@ -9,6 +9,7 @@ from pathlib import Path
 
 from knowledge.districts import Districts
 from knowledge.faq import Answer, FaqEntry, FaqIndex
+from knowledge.intents import Intents
 from knowledge.policies import Policy
 from knowledge.routing import Routing
 from knowledge.stations import Station, StationIndex
@@ -25,6 +26,7 @@ class KnowledgeBase:
     loaded_at: datetime = field(default_factory=datetime.now)
     routing: Routing = field(default_factory=Routing.empty)  # no routing.yaml: empty
     districts: Districts = field(default_factory=Districts.empty)  # no districts.yaml: empty
+    intents: Intents = field(default_factory=Intents.empty)  # no intents.yaml: none found
 
     @classmethod
     def build(
@@ -36,6 +38,7 @@ class KnowledgeBase:
         *,
         routing: Routing | None = None,
         districts: Districts | None = None,
+        intents: Intents | None = None,
     ) -> KnowledgeBase:
         return cls(
             faq,
@@ -44,6 +47,7 @@ class KnowledgeBase:
             directory,
             routing=Routing.empty() if routing is None else routing,
             districts=Districts.empty() if districts is None else districts,
+            intents=Intents.empty() if intents is None else intents,
         )
 
     def ask(self, query: str) -> Answer:

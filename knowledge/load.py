@@ -11,6 +11,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.districts import Districts
 from knowledge.faq import FaqEntry, FaqIndex
 from knowledge.files import DEFAULT_MAX_BYTES, read_file
+from knowledge.intents import Intents, read_intents
 from knowledge.load_csv import read_stations
 from knowledge.load_routing import read_districts, read_routing
 from knowledge.load_yaml import Link, read_faq, read_policy, read_synonyms
@@ -26,6 +27,7 @@ POLICIES_DIR = "policies"
 SYNONYMS_FILE = "synonyms.yaml"
 ROUTING_FILE = "routing.yaml"
 DISTRICTS_FILE = "districts.yaml"
+INTENTS_FILE = "intents.yaml"
 
 
 def sample_dir() -> Path:
@@ -135,6 +137,10 @@ def load_knowledge(directory: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) ->
     data = optional(SYNONYMS_FILE)
     if data is not None:
         synonyms = read_synonyms(data, SYNONYMS_FILE, problems)
+    intents = Intents.empty()
+    data = optional(INTENTS_FILE)
+    if data is not None:
+        intents = read_intents(data, INTENTS_FILE, problems)
     routing, districts = _places(
         optional,
         problems,
@@ -148,5 +154,5 @@ def load_knowledge(directory: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) ->
     problems.raise_if_any()
     faq = FaqIndex(entries, synonyms=synonyms)
     return KnowledgeBase.build(
-        faq, stations, policies, directory, routing=routing, districts=districts
+        faq, stations, policies, directory, routing=routing, districts=districts, intents=intents
     )

@@ -28,6 +28,7 @@ EXAMPLES: list[b.ButtonData] = [
     b.FaqEntry("water"),
     b.FaqPass(yes=True),
     b.StationFilter(b.StationFilterKey.OPEN),
+    b.StationMore(5),
     b.StationView("u-xlt-01"),
     b.PolicyList(),
     b.PolicyOpen("05-hotlines"),
@@ -48,6 +49,7 @@ EXAMPLES: list[b.ButtonData] = [
     b.Rate(2**63 - 1, Rating.UNSATISFIED),
     b.ToFaq(12, b.FaqAct.NEW),
     b.ToFaqEntry(12, "water"),
+    b.StartCase(Kind.COMPLAINT),
 ]
 
 

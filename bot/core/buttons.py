@@ -162,6 +162,13 @@ class StationFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class StationMore:
+    """The next stations of the list (or back to the first, `start` 0), in place."""
+
+    start: int
+
+
+@dataclass(frozen=True, slots=True)
 class StationView:
     station_id: str
 
@@ -285,12 +292,25 @@ class ToFaqEntry:
     entry_id: str
 
 
+# --- intents: a typed "我想投诉" / "我要提建议" offers one button ------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StartCase:
+    """Start a suggestion or a complaint offered after a typed intent (the text typed with
+    it waits in the person's memory until this is pressed)."""
+
+    kind: Kind  # SUGGESTION or COMPLAINT
+
+
 ButtonData = (
     Menu | Suggest | PickWorker | PickCategory | EditPart | Interrupt | MyPage | FollowUp
-    | FaqEntry | FaqPass | StationFilter | StationView | PolicyList | PolicyOpen | PolicyLink
+    | FaqEntry | FaqPass | StationFilter | StationMore | StationView | PolicyList | PolicyOpen
+    | PolicyLink
     | StaffStatus
     | StaffCategories | StaffSetCategory | StaffCard | StaffAnswer | AnswerSend | AnswerCancel
     | AnswerTemplate | InboxOpen | InboxPage | DeleteMe | Rate | ToFaq | ToFaqEntry
+    | StartCase
 )  # fmt: skip
 
 # --- the codec --------------------------------------------------------------------------
@@ -350,6 +370,8 @@ _CATEGORY = _matching(is_category)
 _CATEGORY_CHOICE = _matching(lambda text: is_category(text) or text in set(CategoryAct))
 _INBOX_CATEGORY = _matching(lambda text: is_category(text) or text == "review")
 _ID = _int(MAX_ID)
+_CASE_KIND = Field(str, lambda text: Kind(text) if text in (Kind.SUGGESTION, Kind.COMPLAINT)
+                   else INVALID)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -372,6 +394,7 @@ def _specs() -> tuple[_Spec, ...]:
         _Spec(FaqPass, "faq", (_flag("-staff", "-no"),)),
         _Spec(FaqEntry, "faq", (_SLUG,)),
         _Spec(StationFilter, "stn:f", (_enum(StationFilterKey),)),
+        _Spec(StationMore, "stn:m", (_int(MAX_PAGE),)),
         _Spec(StationView, "stn:v", (_SLUG,)),
         _Spec(PolicyList, "pol:-list", ()),
         _Spec(PolicyOpen, "pol:l", (_SLUG,)),
@@ -406,6 +429,7 @@ def _specs() -> tuple[_Spec, ...]:
         _Spec(Rate, "rt", (_ID, _enum(Rating))),
         _Spec(ToFaqEntry, "kb:e", (_ID, _SLUG)),
         _Spec(ToFaq, "kb", (_ID, _enum(FaqAct))),
+        _Spec(StartCase, "in:case", (_CASE_KIND,)),
     )
 
 

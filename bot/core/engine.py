@@ -13,7 +13,7 @@ asked about, not lost); otherwise commands, buttons and messages go to their fea
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
@@ -21,7 +21,15 @@ from typing import Any
 
 from bot.catalog import lang_of, t
 from bot.core import buttons as b
-from bot.core.actions import Action, Buttons, Message, Posted, PrivateChatButton, RemoveKeys
+from bot.core.actions import (
+    Action,
+    Buttons,
+    Message,
+    Pinned,
+    Posted,
+    PrivateChatButton,
+    RemoveKeys,
+)
 from bot.core.cases import remember_cards
 from bot.core.context import Ctx, Services
 from bot.core.errors import UserFacingError
@@ -30,6 +38,7 @@ from bot.core.features import (
     answer,
     desks,
     faq,
+    intents,
     mine,
     policies,
     privacy,
@@ -178,6 +187,7 @@ BUTTONS: dict[type, Route] = {
     b.FaqEntry: _worker(faq.faq_entry),
     b.FaqPass: _worker(faq.pass_on),
     b.StationFilter: _worker(stations.filter_button),
+    b.StationMore: _worker(stations.more_button),
     b.StationView: _worker(stations.station_button),
     b.PolicyList: _worker(policies.policy_list),
     b.PolicyOpen: _worker(policies.policy_button),
@@ -195,6 +205,7 @@ BUTTONS: dict[type, Route] = {
     b.DeleteMe: _worker(privacy.delete_answer),
     b.ToFaq: Route(tofaq.to_faq, Access.STAFF),
     b.ToFaqEntry: Route(tofaq.to_faq_entry, Access.STAFF),
+    b.StartCase: _worker(suggest.offered),
 }
 GROUP_HINT_EVERY = 3600.0  # seconds: a group is pointed to private chats at most this often
 
@@ -208,10 +219,13 @@ class Engine:
         """Read every conversation's step back from the database."""
         await self.services.talks.start([NAME, answer.NAME])
 
-    async def posted(self, posted: list[Posted]) -> None:
+    async def posted(self, posted: Sequence[Posted | Pinned]) -> None:
         """Staff cards a reply posted (/view, a digest): remembered, so they are edited
-        with the case from now on."""
-        await remember_cards(self.services, posted)
+        with the case from now on; station pins: remembered, so a newer one replaces them."""
+        stations.pinned(self.services, [p for p in posted if isinstance(p, Pinned)])
+        cards = [p for p in posted if isinstance(p, Posted)]
+        if cards:
+            await remember_cards(self.services, cards)
 
     async def handle(self, event: Event) -> list[Action]:
         """Everything the bot does in answer to `event`, in order."""
@@ -320,11 +334,13 @@ class Engine:
             if waiting is not None:  # the reason for a 不满意 just pressed
                 await rating.reason(ctx, text, waiting)
                 return
-            district = stations.district_of(ctx, text)
-            if district is not None:
-                await stations.show_district(ctx, district)
-            else:
-                await faq.typed_question(ctx, text)
+            # A place asking for stations first ("大洼哪有厕所"), then what the words say
+            # ("你好", "我想投诉 ..."), then the FAQ.
+            if await stations.from_text(ctx, text):
+                return
+            if await intents.reply(ctx, text):
+                return
+            await faq.typed_question(ctx, text)
             return
         await start.menu_title(ctx)
 

@@ -454,8 +454,8 @@ async def complain(ctx: Ctx) -> None:
     await begin(ctx, Kind.COMPLAINT)
 
 
-async def fresh(ctx: Ctx, kind: Kind = Kind.SUGGESTION) -> None:
-    """A new, empty draft at its first question."""
+async def fresh(ctx: Ctx, kind: Kind = Kind.SUGGESTION, text: str | None = None) -> None:
+    """A new draft at its first question, or past it with a `text` already typed that will do."""
     services, who = ctx.services, ctx.who
     today = services.clock.now().astimezone(services.tz).date()
     since = datetime.combine(today, time.min, services.tz).astimezone(UTC).replace(tzinfo=None)
@@ -465,7 +465,29 @@ async def fresh(ctx: Ctx, kind: Kind = Kind.SUGGESTION) -> None:
         ctx.say(ctx.t("suggest.daily_cap", limit=limit))
         return
     draft = SuggestionDraft(lang=ctx.lang, worker_type=WorkerType.parse(worker), kind=kind)
+    if text and text_problem(text) is None:  # too short or long: asked for, as usual
+        draft.text = text
+        if len(text) < LONG_TEXT:  # a long one may go on, as when typed at the text step
+            classify(ctx, draft)
+        await TABLE.go(ctx, S.MORE_TEXT if len(text) >= LONG_TEXT else next_step(draft), draft)
+        return
     await TABLE.go(ctx, S.TEXT, draft)
+
+
+async def offered(ctx: Ctx, button: b.StartCase) -> None:
+    """The one button offered after a typed "我想投诉 …" / "我要提建议": the draft starts with
+    what was typed with it (kept in memory until now), or at its first question.
+
+    A saved draft is offered first, as by /suggest (what was typed with the button is
+    dropped then: the worker chose to look at the older one)."""
+    if isinstance(ctx.event.body, Press):
+        ctx.edit(None, None)
+    text, ctx.memory.case_text = ctx.memory.case_text, None
+    draft = await _draft(ctx)
+    if draft is not None and draft.text:
+        _ask_resume(ctx, draft)
+        return
+    await fresh(ctx, button.kind, text)
 
 
 async def _draft(ctx: Ctx) -> SuggestionDraft | None:
