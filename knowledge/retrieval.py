@@ -35,6 +35,11 @@ class RetrievalParams:
     idf_power: float = 0.5
     phrase_weight: float = 0.15  # share of the best single phrasing in the score
     fold_digits: bool = True  # "34000" and "9000" both become "0"
+    english: bool = False  # English words (stemmed, no stop words) instead of jieba
+
+
+# English: chosen on the English tuning questions (bench/faq.py --riders --split tuning).
+ENGLISH_PARAMS = RetrievalParams(char_ngrams=(3, 4), char_weight=0.5, word_weight=0.5, english=True)
 
 
 class Synonyms:
@@ -63,6 +68,34 @@ class Synonyms:
 def shared_segmenter() -> Segmenter:
     """One jieba dictionary for every load in the process (building one takes about a second)."""
     return Segmenter()
+
+
+_EN_WORD = re.compile(r"[a-z0-9]+")
+# Words that say nothing about which entry is meant (question words are kept out too: every
+# entry's English question starts with one).
+_EN_STOP = frozenset(
+    re.findall(
+        r"\S+",
+        """a an the i me my we our you your he she it they them is are was were be been am do
+        does did to of in on at for from with by and or but if so can could would should will
+        shall may might must how what where when which who whom why there here this that these
+        those have has had any some get got im i'm pls please just now not no yes""",
+    )
+)
+
+
+def english_words(text: str) -> list[str]:
+    """Lower-case English words without stop words, with plural, -ing, -ed and -e endings cut
+    (a crude stemmer is enough for short questions: "charging" and "charge" meet)."""
+    return [_stem(w) for w in _EN_WORD.findall(text.lower()) if w not in _EN_STOP]
+
+
+def _stem(word: str) -> str:
+    """charge, charges, charged, charging -> charg; toilets -> toilet; boss stays."""
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix) and not word.endswith("ss"):
+            return word[: -len(suffix)]
+    return word
 
 
 class _WordAnalyzer:
@@ -124,7 +157,8 @@ class Retriever:
     def _vectorizers(self, segmenter: Segmenter) -> list[tuple[CountVectorizer, float]]:
         p = self.params
         char = CountVectorizer(analyzer="char_wb", ngram_range=p.char_ngrams, lowercase=False)
-        word = CountVectorizer(analyzer=_WordAnalyzer(segmenter))
+        words = english_words if p.english else _WordAnalyzer(segmenter)
+        word = CountVectorizer(analyzer=words)
         return [(v, w) for v, w in ((char, p.char_weight), (word, p.word_weight)) if w > 0]
 
     def _fit(self, texts: list[str], segmenter: Segmenter) -> tuple[list[_Block], sp.csr_matrix]:
@@ -181,6 +215,36 @@ class Retriever:
         np.maximum.at(best, self._owner[touched], phrase[touched])
         w = self.params.phrase_weight
         return np.clip((1 - w) * centroid + w * best, 0.0, 1.0)
+
+    def coverage(self, query: str, groups: Sequence[int]) -> list[float]:
+        """For each group, the share of the query's weight (its squared feature weights) on
+        features the group has: low when much of the question is about something else.
+        Features no phrasing has at all count too, with the rarest weight."""
+        prepared = self.prepare(query)
+        columns: list[int] = []
+        weights: list[float] = []
+        total = 0.0
+        for block in self._blocks:
+            tokens = set(block.analyze(prepared))
+            ids = [block.vocabulary[t] for t in tokens if t in block.vocabulary]
+            w = block.idf[ids] if ids else np.zeros(0)
+            unseen = (len(tokens) - len(ids)) * float(block.idf.max()) ** 2
+            norm = float(np.sum(w**2)) + unseen
+            if norm == 0:
+                continue
+            share = block.scale**2 / norm
+            columns += [i + block.offset for i in ids]
+            weights += list(w**2 * share)
+            total += block.scale**2
+        if not total:
+            return [0.0 for _ in groups]
+        index = self._by_entry
+        result = []
+        for group in groups:
+            got = sum(w for c, w in zip(columns, weights, strict=True)
+                      if group in index.indices[index.indptr[c] : index.indptr[c + 1]])  # fmt: skip
+            result.append(got / total)
+        return result
 
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
         """The ``k`` best groups as (index, score), best first; ties keep file order."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge import EMERGENCIES, FaqEntry, FaqIndex, emergency_kind, load_knowledge, sample_dir
+from knowledge.faq import FaqText, is_english
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +145,72 @@ def test_emergency_numbers_put_the_right_service_first():
     assert EMERGENCIES["injured"].numbers[0] == "120"
     assert EMERGENCIES["fight"].numbers[0] == "110"
     assert EMERGENCIES["fire"].numbers[0] == "119"
+
+
+# --- English questions and the coverage of a question ------------------------------------------
+
+WATER_EN = FaqText(
+    "Where can I get free drinking water?",
+    ("need hot water", "thirsty where to drink", "refill my bottle"),
+    "Every station has free drinking water.",
+)
+CHARGE_EN = FaqText(
+    "Where can I charge my e-bike?",
+    ("ebike battery dead", "charging point for scooter", "where to charge electric bike"),
+    "Some union stations charge e-bikes.",
+)
+
+
+def _bilingual() -> FaqIndex:
+    return FaqIndex(
+        [
+            FaqEntry("water", "哪里可以免费喝水", ("渴了去哪喝水",), "驿站有水。", en=WATER_EN),
+            FaqEntry("charge", "电动车哪里充电", ("电驴没电了",), "驿站能充电。", en=CHARGE_EN),
+            FaqEntry("zh-only", "驿站几点开门", ("几点关门",), "看营业时间。"),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [("where is the toilet", True), ("WiFi?", True), ("nihao", True), ("哪里喝水", False),
+     ("where is 厕所", False), ("12345", False), ("", False), ("a", False)],
+)  # fmt: skip
+def test_is_english_means_latin_letters_and_no_chinese(text, english):
+    assert is_english(text) is english
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [("where can i charge my ebike", "charge"), ("my e-bike battery is dead", "charge"),
+     ("Charging my scooter?", "charge"), ("where to get hot water", "water"),
+     ("so thirsty, any water", "water")],
+)  # fmt: skip
+def test_english_questions_are_matched_against_the_english_text(question, entry_id):
+    assert _bilingual().search(question, 1)[0].entry.id == entry_id
+
+
+def test_chinese_questions_still_use_the_chinese_text():
+    assert _bilingual().search("电驴没电了咋办", 1)[0].entry.id == "charge"
+
+
+def test_an_english_question_never_lands_on_an_entry_without_english():
+    hits = _bilingual().search("what time does the station open", 3)
+    assert "zh-only" not in {h.entry.id for h in hits}
+
+
+def test_entry_text_falls_back_to_chinese_without_english():
+    index = _bilingual()
+    water, only = index.get("water"), index.get("zh-only")
+    assert water is not None and only is not None
+    assert water.answer_in("en") == WATER_EN.answer and water.title("en") == WATER_EN.question
+    assert water.answer_in("zh") == water.answer and water.title("zh") == water.question
+    assert only.answer_in("en") == only.answer and only.title("en") == only.question
+
+
+def test_coverage_is_low_when_most_of_the_question_is_about_something_else():
+    index = _bilingual()
+    [on_topic] = index.search("电动车哪里充电", 1)
+    [off_topic] = index.search("电动车被交警扣了去哪里领回来", 1)
+    assert on_topic.coverage > 0.95
+    assert off_topic.coverage < on_topic.coverage - 0.3

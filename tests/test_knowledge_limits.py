@@ -91,6 +91,11 @@ print(json.dumps({"problems": problems, "seconds": seconds, "grown_kb": grown}))
 """
 
 
+# A refused load must stay far from the minutes a bomb used to take, but it still parses the
+# rest of the sample folder (124 FAQ entries: about 0.6 s with PyYAML's pure-Python parser).
+QUICK = 2.0
+
+
 @dataclass(frozen=True)
 class Outcome:
     problems: list[str]
@@ -118,7 +123,7 @@ def test_yaml_alias_bomb_is_refused_quickly_in_bounded_memory(folder: Path) -> N
     assert outcome.problems == [
         "faq.yaml:6: invalid YAML: aliases (*name) are not allowed: write the text out"
     ]
-    assert outcome.seconds < 0.5
+    assert outcome.seconds < QUICK
     assert outcome.grown_kb < 50_000  # before the fix: over 3 GB, or MemoryError
 
 
@@ -141,7 +146,7 @@ def test_links_to_a_device_or_outside_the_folder_are_refused(folder: Path, tmp_p
         "(also in policies/04-legal-aid.yaml)",
         "synonyms.yaml: " + OUTSIDE,
     ]
-    assert outcome.seconds < 0.5
+    assert outcome.seconds < QUICK
 
 
 def test_a_27_mb_synonyms_file_is_refused_by_the_size_cap_at_once(folder: Path) -> None:
@@ -152,7 +157,7 @@ def test_a_27_mb_synonyms_file_is_refused_by_the_size_cap_at_once(folder: Path) 
     assert 27_000_000 < size < 28_000_000
     outcome = load_in_child(folder)
     assert outcome.problems == [too_big("synonyms.yaml", size, DEFAULT_MAX_BYTES)]
-    assert outcome.seconds < 0.5  # before the fix: 138 s and 3.6 GB
+    assert outcome.seconds < QUICK  # before the fix: 138 s and 3.6 GB
     assert outcome.grown_kb < 10_000
 
 

@@ -202,14 +202,14 @@ def test_accept_alternative_of_entry_without_alternatives_creates_the_list(folde
 def test_accept_keeps_comments_after_the_last_alternative_below_it(folder):
     faq = folder / "faq.yaml"
     text = _faq(folder).replace(
-        "      - 有没有免费饮水点\n",
-        "      - 有没有免费饮水点  # 骑手原话\n      # 待补充：冬天的说法\n",
+        "      - 饮水机在哪\n",  # the last alternative of "water"
+        "      - 饮水机在哪  # 骑手原话\n      # 待补充：冬天的说法\n",
     )
     faq.write_text(text, encoding="utf-8")
     propose(folder, ProposalKind.ALTERNATIVE, THIRSTY, entry_id="water")
     assert accept(folder, "p1").ok
     assert _changes(text, _faq(folder)) == ([f"      - {THIRSTY}"], [])
-    assert f"有没有免费饮水点  # 骑手原话\n      - {THIRSTY}\n      # 待补充" in _faq(folder)
+    assert f"饮水机在哪  # 骑手原话\n      - {THIRSTY}\n      # 待补充" in _faq(folder)
 
 
 def _hand_written(folder: Path, body: str) -> None:
@@ -356,7 +356,7 @@ def test_hand_edited_proposals_file_reads_unquoted_times_and_comments(folder):
 
 def test_load_knowledge_ignores_the_proposals_file(folder):
     _hand_written(folder, "proposals: [: not yaml\n")
-    assert len(load_knowledge(folder).faq.entries) == 40
+    assert len(load_knowledge(folder).faq.entries) == len(load_knowledge(sample_dir()).faq.entries)
 
 
 def test_kb_proposals_of_a_missing_folder_says_so(tmp_path, capsys):
@@ -371,10 +371,11 @@ def test_accept_that_would_drop_a_comment_changes_nothing(folder):
         _faq(folder).replace("tags: [驿站, 喝水]", "tags: [驿站,  # 旧标签\n      喝水]"), "utf-8"
     )
     before = faq.read_bytes()
+    line = faq.read_text("utf-8").splitlines().index("    tags: [驿站,  # 旧标签") + 1
     propose(folder, ProposalKind.ALTERNATIVE, THIRSTY, entry_id="water")
     result = accept(folder, "p1")
     assert [str(p) for p in result.problems] == [
-        "faq.yaml:21: editing would lose this comment: add the proposal to faq.yaml by hand"
+        f"faq.yaml:{line}: editing would lose this comment: add the proposal to faq.yaml by hand"
     ]
     assert faq.read_bytes() == before
 

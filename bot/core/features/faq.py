@@ -13,6 +13,7 @@ from bot.core.dates import due_text
 from bot.core.text import clean_text, matches
 from bot.domain import Kind
 from knowledge import EMERGENCIES, KnowledgeBase, emergency_kind
+from knowledge.faq import is_english
 
 logger = logging.getLogger(__name__)
 MAX_QUESTION = 500
@@ -31,8 +32,8 @@ def emergency_text(ctx: Ctx, kind: str) -> str:
     return ctx.t("ask.emergency", what=label("emergency", kind, ctx.lang), numbers=numbers)
 
 
-def _links(kb: KnowledgeBase, entry: object) -> Buttons | None:
-    rows = [(Button(f"📜 {p.title}", encode(PolicyLink(p.id))),)
+def _links(kb: KnowledgeBase, entry: object, lang: str) -> Buttons | None:
+    rows = [(Button(f"📜 {p.title_in(lang)}", encode(PolicyLink(p.id))),)
             for pid in getattr(entry, "policies", ()) if (p := kb.policy(pid))]  # fmt: skip
     rows += [(Button(f"📍 {s.name}", encode(StationView(s.id))),)
              for sid in getattr(entry, "stations", ()) if (s := kb.station(sid))]  # fmt: skip
@@ -46,12 +47,14 @@ async def answer_question(ctx: Ctx, text: str) -> None:
         ctx.say(emergency_text(ctx, kind))
     kb = knowledge(ctx)
     answer = kb.ask(text)
+    # A question typed in English is answered in English whatever the chosen language.
+    lang = "en" if is_english(text) else ctx.lang
     if answer.kind == "direct" and answer.entry is not None:
-        ctx.say(esc(answer.entry.answer), _links(kb, answer.entry))
+        ctx.say(esc(answer.entry.answer_in(lang)), _links(kb, answer.entry, lang))
         return
     ctx.memory.question = text[:MAX_QUESTION]
     if answer.kind == "choices":
-        rows = [(Button(hit.entry.question, encode(FaqEntry(hit.entry.id))),)
+        rows = [(Button(hit.entry.title(lang), encode(FaqEntry(hit.entry.id))),)
                 for hit in answer.hits[:3]]  # fmt: skip
         rows.append((Button(ctx.t("ask.none_of_these"), encode(FaqPass(yes=True))),))
         ctx.say(ctx.t("ask.choices"), Buttons(tuple(rows)))
@@ -91,7 +94,7 @@ async def faq_entry(ctx: Ctx, button: FaqEntry) -> None:
     if entry is None:
         ctx.say(ctx.t("ask.expired"))
         return
-    ctx.say(esc(entry.answer), _links(kb, entry))
+    ctx.say(esc(entry.answer_in(ctx.lang)), _links(kb, entry, ctx.lang))
 
 
 async def pass_on(ctx: Ctx, button: FaqPass) -> None:
