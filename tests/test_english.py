@@ -14,7 +14,15 @@ import pytest
 from bot.catalog import catalog, label
 from bot.core.features.policies import policy_labels
 from bot.settings import Settings
-from knowledge import EMERGENCIES, KnowledgeError, Policy, load_knowledge, read_policy, sample_dir
+from knowledge import (
+    EMERGENCIES,
+    FaqEntry,
+    KnowledgeError,
+    Policy,
+    load_knowledge,
+    read_policy,
+    sample_dir,
+)
 from knowledge.__main__ import main
 from knowledge.load_yaml import MAX_POLICY, POLICY_LABEL_ROOM
 from standin import StandIn
@@ -300,3 +308,52 @@ def test_kb_check_prints_warnings_after_the_problems(
     first_warning = next(i for i, line in enumerate(out) if "no English text" in line)
     assert all(out.index(p) < first_warning for p in problems)
     assert captured.err == f"{len(problems)} problem(s) in {check_dir}\n"
+
+
+# --- FAQ questions in English ------------------------------------------------------------------
+
+
+def sample_entry(entry_id: str) -> FaqEntry:
+    entry = load_knowledge(sample_dir()).faq_entry(entry_id)
+    assert entry is not None and entry.en is not None, entry_id
+    return entry
+
+
+async def test_an_english_question_gets_the_english_answer(
+    bot: RunningBot, standin: StandIn
+) -> None:
+    worker = standin.user(1005, "Sam", language_code="en")
+    await worker.send_text("where can i charge my e-bike")
+    await worker.expect_next(sample_entry("ebike-charging").answer_in("en"))
+
+
+async def test_a_chinese_question_in_english_mode_gets_the_english_answer(
+    bot: RunningBot, standin: StandIn
+) -> None:
+    worker = standin.user(1006, "Sam", language_code="en")
+    await worker.send_text("电瓶车没电了哪能充")
+    await worker.expect_next(sample_entry("ebike-charging").answer_in("en"))
+
+
+async def test_an_english_question_in_chinese_mode_is_answered_in_english(
+    bot: RunningBot, standin: StandIn
+) -> None:
+    worker = standin.user(1007, "小王", language_code="zh-hans")
+    await worker.send_text("where is the toilet")
+    await worker.expect_next(sample_entry("toilet").answer_in("en"))
+
+
+async def test_choices_for_an_english_worker_are_english_questions(
+    bot: RunningBot, standin: StandIn
+) -> None:
+    worker = standin.user(1008, "Sam", language_code="en")
+    await worker.send_text("积分")  # several entries fit: choices
+    choices = await worker.expect_next(said("ask.choices", "en"))
+    kb = load_knowledge(sample_dir())
+    english = {e.title("en") for e in kb.faq.entries}
+    assert choices.buttons[:-1] and all(row[0] in english for row in choices.buttons[:-1])
+    assert choices.buttons[-1] == [catalog().template("ask.none_of_these", "en")]
+    await worker.press(data=choices.callback_data[0])
+    chosen = kb.faq_entry(choices.callback_data[0].removeprefix("faq:"))
+    assert chosen is not None
+    await worker.expect_next(chosen.answer_in("en"))
