@@ -125,6 +125,38 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _qr(args: argparse.Namespace, settings: Settings) -> int:
+    """Write a poster (PNG and PDF) for every station, or the named ones."""
+    from bot.export.posters import PosterError, PosterLinks, select_stations, write_posters
+    from knowledge import KnowledgeError, load_knowledge
+
+    links = PosterLinks(settings.web_public_url, settings.bot_username)
+    if len(links.missing()) == 2:
+        print("nuanxin qr: set WEB_PUBLIC_URL (the web chat) or BOT_USERNAME (Telegram), "
+              "or both, in .env or the environment", file=sys.stderr)  # fmt: skip
+        return 2
+    directory = args.knowledge or settings.knowledge_dir or _knowledge_dir()
+    try:
+        kb = load_knowledge(directory, max_bytes=settings.knowledge_max_bytes)
+        stations = select_stations(kb.stations.all, args.station or [])
+        for name in links.missing():
+            print(f"note: {name} is not set: the posters have only one QR code")
+        written = 0
+        for station, png, pdf in write_posters(stations, links, args.out):
+            print(f"{station.id}\t{png}\t{pdf}\t{station.name}")
+            if links.bot_username and links.telegram(station.id) is None:
+                print(f"note: {station.id}: Telegram start links take no '.': no Telegram code")
+            written += 1
+    except KnowledgeError as exc:
+        print(exc.report(), file=sys.stderr)
+        return 2
+    except PosterError as exc:
+        print(f"nuanxin qr: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {written} posters to {args.out}")
+    return 0
+
+
 def _date(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -256,6 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="include names, phones and Telegram ids of non-anonymous senders (staff only)",
     )
     p.set_defaults(func=_export)
+    p = sub.add_parser("qr", help="print posters: a PNG and an A5 PDF per station, two QR codes")
+    p.add_argument("--out", type=Path, default=Path("posters"), help="folder (default: posters)")
+    p.add_argument("--station", nargs="+", metavar="ID", help="only these stations (ids)")
+    p.add_argument("--knowledge", type=Path, help="knowledge folder (default: KNOWLEDGE_DIR)")
+    p.set_defaults(func=_qr)
     from knowledge.cli import register as register_knowledge
 
     def add_reload(kb: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import time
@@ -119,6 +120,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest knowledge file accepted, in bytes; a bigger one is refused with its size "
         "instead of being read (the sample's largest is 20 KB; PyYAML parses about 150 KB/s).",
     ),
+    Setting(
+        "WEB_PUBLIC_URL",
+        "",
+        "Public address of the web chat, e.g. `https://nuanxin.example.cn/`: the large QR "
+        "code of the station posters (`nuanxin qr`) opens it. Empty: posters without it.",
+    ),
+    Setting(
+        "BOT_USERNAME",
+        "",
+        "The bot's Telegram username without @, for the deep links on the station posters "
+        "(`nuanxin qr`). Empty: posters without the Telegram QR code.",
+    ),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}
@@ -154,6 +167,20 @@ def read_env_file(path: Path) -> dict[str, str]:
 def _clock_time(value: str) -> time:
     hours, _, minutes = value.strip().partition(":")
     return time(int(hours), int(minutes or 0))
+
+
+def _public_url(value: str) -> str:
+    url = value.strip()
+    if url and not url.startswith(("https://", "http://")):
+        raise SettingsError("expected an address starting with https://")
+    return url
+
+
+def _username(value: str) -> str:
+    name = value.strip().removeprefix("@")
+    if name and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", name):
+        raise SettingsError("expected a Telegram username: 4-32 letters, digits or _")
+    return name
 
 
 def _export_role(value: str) -> str:
@@ -220,6 +247,8 @@ class Settings:
     knowledge_max_bytes: int
     digest_time: time = time(9, 0)
     identity_export_role: str = "admin"
+    web_public_url: str = ""
+    bot_username: str = ""
 
     def __repr__(self) -> str:  # never show the token
         return f"Settings(database_url={self.database_url!r}, api={self.telegram_api_url!r})"
@@ -270,6 +299,8 @@ class Settings:
             knowledge_max_bytes=get("KNOWLEDGE_MAX_BYTES", int),
             digest_time=get("DIGEST_TIME", _clock_time),
             identity_export_role=get("IDENTITY_EXPORT_ROLE", _export_role),
+            web_public_url=get("WEB_PUBLIC_URL", _public_url),
+            bot_username=get("BOT_USERNAME", _username),
         )
 
     def with_values(self, **changes: Any) -> Settings:
