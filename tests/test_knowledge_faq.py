@@ -214,3 +214,25 @@ def test_coverage_is_low_when_most_of_the_question_is_about_something_else():
     [off_topic] = index.search("电动车被交警扣了去哪里领回来", 1)
     assert on_topic.coverage > 0.95
     assert off_topic.coverage < on_topic.coverage - 0.3
+
+
+# The questions the issue found answered wrongly or not at all: the right entry now comes
+# first, as the answer or as the first of the choices (never a confident wrong answer).
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [("电动车被交警扣了怎么办", "ebike-impounded"), ("被顾客恶意差评怎么办", "customer-abuse"),
+     ("驿站能热饭吗", "heat-meal"), ("哪里有便宜的饭吃", "cheap-meals"),
+     ("where can i charge my e-bike", "ebike-charging"), ("where is the toilet", "toilet"),
+     ("my boss didn't pay my wages", "wage-arrears")],
+)  # fmt: skip
+def test_questions_once_answered_wrongly_find_their_entry_first(kb, question, entry_id):
+    answer = kb.ask(question)
+    assert answer.kind in ("direct", "choices")
+    assert answer.hits[0].entry.id == entry_id
+
+
+@pytest.mark.parametrize(
+    "question", ["苹果手机哪款好", "附近哪家烧烤好吃", "which phone should i buy"]
+)
+def test_off_topic_questions_are_not_answered_directly(kb, question):
+    assert kb.ask(question).kind != "direct"
