@@ -17,7 +17,7 @@ from bot.logs import setup_logging
 from bot.settings import SETTINGS, Settings, SettingsError, markdown_table
 
 if TYPE_CHECKING:
-    from knowledge import Routing
+    from knowledge import KnowledgeBase
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -78,17 +78,16 @@ def _staff(args: argparse.Namespace, settings: Settings) -> int:
         db.dispose()
 
 
-def _routing(settings: Settings) -> Routing:
-    """The desks of the routing file in use (none when the files do not load: the export
-    then shows desk ids)."""
-    from knowledge import KnowledgeError, Routing, load_knowledge, sample_dir
+def _knowledge(settings: Settings) -> KnowledgeBase | None:
+    """The knowledge files in use, or None when they do not load (the export then shows
+    desk and station ids)."""
+    from knowledge import KnowledgeError, load_knowledge, sample_dir
 
     directory = settings.knowledge_dir or sample_dir()
     try:
-        kb = load_knowledge(directory, max_bytes=settings.knowledge_max_bytes)
+        return load_knowledge(directory, max_bytes=settings.knowledge_max_bytes)
     except KnowledgeError:
-        return Routing.empty()
-    return kb.routing
+        return None
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
@@ -109,9 +108,11 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     filt = ExportFilter(args.since, args.until, args.category, args.status)
     names = labels("category", category_ids(), "zh")
     tz = ZoneInfo(settings.timezone)
-    desks = {desk.id: desk.name for desk in _routing(settings).desks}
+    kb = _knowledge(settings)
+    desks = {desk.id: desk.name for desk in kb.routing.desks} if kb else {}
+    stations = {s.id: s.name for s in kb.stations} if kb else {}
     options = ExportOptions(args.format, tz, names, args.with_identity, desk_names=desks,
-                            today=datetime.now(tz).date())  # fmt: skip
+                            station_names=stations, today=datetime.now(tz).date())  # fmt: skip
     output = Path(args.output or default_filename(options, filt, datetime.now(UTC)))
     db = open_database(settings)
     try:

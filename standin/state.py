@@ -334,6 +334,26 @@ class State:
         f = self._input_file(params, "document", "documents")
         return self._send("sendDocument", params, chat, {"document": f.as_document(), **caption})
 
+    def api_sendvoice(self, params: Params) -> dict[str, Any]:
+        """sendVoice (upload, file_id or URL)."""
+        return self._send_recording("sendVoice", "voice", params)
+
+    def api_sendaudio(self, params: Params) -> dict[str, Any]:
+        """sendAudio (upload, file_id or URL)."""
+        return self._send_recording("sendAudio", "audio", params)
+
+    def _send_recording(self, method: str, key: str, params: Params) -> dict[str, Any]:
+        chat = self._chat(params)
+        caption = check_caption(params)
+        f = self._input_file(params, key, key)
+        duration = params.get("duration")  # the bot's own; a known file's length is not kept
+        media = {"file_id": f.file_id, "file_unique_id": f.file_unique_id,
+                 "duration": int(duration) if isinstance(duration, int | float) else 0,
+                 "file_size": f.size}  # fmt: skip
+        if f.mime_type:
+            media["mime_type"] = f.mime_type
+        return self._send(method, params, chat, {key: media, **caption})
+
     def api_sendlocation(self, params: Params) -> dict[str, Any]:
         """sendLocation."""
         chat = self._chat(params)

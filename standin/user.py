@@ -266,6 +266,14 @@ class FakeUser(ChatView):
                  "mime_type": "audio/ogg", "file_size": f.size}  # fmt: skip
         return await self.send_raw({"voice": voice})
 
+    async def send_audio(self, duration: int = 30, data: bytes = b"ID3\x03") -> int:
+        """Send an audio file (a recording shared as music)."""
+        f = self.state.store_file(data, "audio", "clip.mp3", "audio/mpeg")
+        audio = {"file_id": f.file_id, "file_unique_id": f.file_unique_id, "duration": duration,
+                 "mime_type": "audio/mpeg", "file_size": f.size,
+                 "file_name": "clip.mp3"}  # fmt: skip
+        return await self.send_raw({"audio": audio})
+
     @overload
     async def press(
         self, text: str | None = None, *, data: str | None = None,

@@ -50,6 +50,8 @@ EXAMPLES: list[b.ButtonData] = [
     b.ToFaq(12, b.FaqAct.NEW),
     b.ToFaqEntry(12, "water"),
     b.StartCase(Kind.COMPLAINT),
+    b.StationReport("u-xlt-01"),
+    b.StationNearby("s" * 40),
 ]
 
 

@@ -132,7 +132,9 @@ async def test_emergency_numbers_come_first(bot: RunningBot, standin: StandIn) -
     entry = sample().faq_entry("traffic-accident")
     assert entry is not None
     await worker.expect_next(
-        lambda m: m.content == entry.answer or bool(m.buttons) and m.buttons[0] == [entry.question]
+        lambda m: (
+            m.content == entry.answer or (bool(m.buttons) and m.buttons[0] == [entry.question])
+        )
     )
 
 

@@ -79,6 +79,7 @@ DOCUMENT: Spec = {"file_id": str, "file_unique_id": str}
 LOCATION: Spec = {"latitude": float, "longitude": float}
 VENUE: Spec = {"location": LOCATION, "title": str, "address": str}
 FILE: Spec = {"file_id": str, "file_unique_id": str}
+RECORDING: Spec = {"file_id": str, "file_unique_id": str, "duration": int}  # Voice, Audio
 GIFT_TYPES = ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
               "gifts_from_channels")  # fmt: skip
 CHAT_FULL_INFO: Spec = {**CHAT, "accent_color_id": int, "max_reaction_count": int,
@@ -342,6 +343,10 @@ ROWS = [
         {**BOT_MESSAGE, "photo": [PHOTO_SIZE], "caption": str}, Message),
     Row("sendDocument", lambda c: c.bot.send_document(USER_ID, b"id\n1\n", filename="a.csv"),
         {**BOT_MESSAGE, "document": DOCUMENT}, Message),
+    Row("sendVoice", lambda c: c.bot.send_voice(USER_ID, b"OggS\x00", duration=3),
+        {**BOT_MESSAGE, "voice": RECORDING}, Message),
+    Row("sendAudio", lambda c: c.bot.send_audio(USER_ID, b"ID3\x03", duration=30),
+        {**BOT_MESSAGE, "audio": RECORDING}, Message),
     Row("sendVenue", lambda c: c.bot.send_venue(USER_ID, 41.12, 122.07, "暖新驿站", "胜利路 1 号"),
         {**BOT_MESSAGE, "venue": VENUE, "location": LOCATION}, Message),
     Row("sendLocation", lambda c: c.bot.send_location(USER_ID, 41.12, 122.07),

@@ -11,6 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from bot.core.events import Attachment, Who
+from bot.domain.voice import VoiceNote
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,4 +175,14 @@ class Document:
     thread: int | None = None
 
 
-Action = Message | Edit | Toast | Venue | Delete | Picture | Document
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """A voice note the channel already has (a worker's, relayed to staff), by its reference."""
+
+    note: VoiceNote
+    caption: str | None = None
+    chat: int | None = None
+    thread: int | None = None
+
+
+Action = Message | Edit | Toast | Venue | Delete | Picture | Document | Recording

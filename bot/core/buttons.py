@@ -303,6 +303,23 @@ class StartCase:
     kind: Kind  # SUGGESTION or COMPLAINT
 
 
+# --- a station's poster: `/start st_<station id>` offers these under the station's name ------
+
+
+@dataclass(frozen=True, slots=True)
+class StationReport:
+    """Start a suggestion about this station (its place filled in)."""
+
+    station_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StationNearby:
+    """The station list around this station."""
+
+    station_id: str
+
+
 ButtonData = (
     Menu | Suggest | PickWorker | PickCategory | EditPart | Interrupt | MyPage | FollowUp
     | FaqEntry | FaqPass | StationFilter | StationMore | StationView | PolicyList | PolicyOpen
@@ -310,7 +327,7 @@ ButtonData = (
     | StaffStatus
     | StaffCategories | StaffSetCategory | StaffCard | StaffAnswer | AnswerSend | AnswerCancel
     | AnswerTemplate | InboxOpen | InboxPage | DeleteMe | Rate | ToFaq | ToFaqEntry
-    | StartCase
+    | StartCase | StationReport | StationNearby
 )  # fmt: skip
 
 # --- the codec --------------------------------------------------------------------------
@@ -430,6 +447,8 @@ def _specs() -> tuple[_Spec, ...]:
         _Spec(ToFaqEntry, "kb:e", (_ID, _SLUG)),
         _Spec(ToFaq, "kb", (_ID, _enum(FaqAct))),
         _Spec(StartCase, "in:case", (_CASE_KIND,)),
+        _Spec(StationReport, "at:rep", (_SLUG,)),
+        _Spec(StationNearby, "at:near", (_SLUG,)),
     )
 
 

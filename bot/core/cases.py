@@ -73,10 +73,18 @@ def desk_name(services: Services, desk_id: str | None) -> str:
     return desk.name if desk is not None else (desk_id or "")
 
 
+def station_name(services: Services, station_id: str) -> str:
+    """A station's name as the stations file in use gives it (a removed one: its id)."""
+    kb = services.kb
+    station = kb.station(station_id) if kb is not None else None
+    return station.name if station is not None else station_id
+
+
 def look(services: Services) -> Look:
-    """How notices show desks: by the routing file in use now."""
+    """How notices show desks and stations: by the knowledge files in use now."""
     return Look(desk_name=lambda desk_id: desk_name(services, desk_id),
-                today=lambda: services.clock.now().astimezone(services.tz).date())  # fmt: skip
+                today=lambda: services.clock.now().astimezone(services.tz).date(),
+                station_name=lambda station_id: station_name(services, station_id))  # fmt: skip
 
 
 def district_of(services: Services, fields: dict[str, Any]) -> str | None:

@@ -18,7 +18,7 @@ from bot.core.conversation import Conversations
 from bot.core.errors import DatabaseDown
 from bot.core.events import Body, Event, Press, Who
 from bot.core.memory import Memories, Memory
-from bot.core.ports import Deliveries, Files
+from bot.core.ports import Deliveries, Files, Transcriber
 from bot.domain import Role
 from bot.settings import Settings
 from bot.storage import Database, DatabaseUnavailable, users
@@ -44,6 +44,7 @@ class Services:
     classifier: Classifier | None = None
     outbox: Deliveries | None = None
     files: Files | None = None  # the bytes of files people send (checked before use)
+    transcriber: Transcriber | None = None  # voice notes to text: none wired (see ports)
     memories: Memories = field(default_factory=Memories)
     talks: Conversations = field(init=False)
 

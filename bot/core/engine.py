@@ -33,7 +33,7 @@ from bot.core.actions import (
 from bot.core.cases import remember_cards
 from bot.core.context import Ctx, Services
 from bot.core.errors import UserFacingError
-from bot.core.events import Command, Event, Location, Press, Text
+from bot.core.events import Command, Event, Location, Press, Text, Voice
 from bot.core.features import (
     answer,
     desks,
@@ -116,7 +116,7 @@ async def ask_prompt(ctx: Ctx) -> None:
 
 
 COMMANDS: dict[str, Route] = {
-    "start": _worker(_plain(start.start)),
+    "start": _worker(_args(start.start)),  # `st_<id>`: from a station's poster
     "help": Route(_plain(start.help_command)),
     "language": _worker(_plain(start.switch_language)),
     "suggest": _worker(_plain(suggest.begin)),
@@ -206,6 +206,8 @@ BUTTONS: dict[type, Route] = {
     b.ToFaq: Route(tofaq.to_faq, Access.STAFF),
     b.ToFaqEntry: Route(tofaq.to_faq_entry, Access.STAFF),
     b.StartCase: _worker(suggest.offered),
+    b.StationReport: _worker(suggest.from_station),
+    b.StationNearby: _worker(start.nearby),
 }
 GROUP_HINT_EVERY = 3600.0  # seconds: a group is pointed to private chats at most this often
 
@@ -342,6 +344,8 @@ class Engine:
                 return
             await faq.typed_question(ctx, text)
             return
+        if isinstance(body, Voice):  # a voice note is taken inside a suggestion: say how
+            ctx.say(ctx.t("voice.outside"))
         await start.menu_title(ctx)
 
     async def daily(self) -> list[tuple[int, list[Action]]]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.voice import VoiceNote
+
 
 @dataclass(frozen=True, slots=True)
 class Who:
@@ -39,6 +41,11 @@ class Attachment:
         if stored.startswith("doc:"):
             return cls(stored.removeprefix("doc:"), as_document=True)
         return cls(stored)
+
+
+def stored_file(stored: str) -> Attachment | VoiceNote:
+    """One item of a case's `attachments`: a voice note, else a photo (older rows too)."""
+    return VoiceNote.parse(stored) or Attachment.decode(stored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +84,14 @@ class File:
 
 
 @dataclass(frozen=True, slots=True)
+class Voice:
+    """A voice note (or a short audio file) by the channel's reference, with its length."""
+
+    note: VoiceNote
+    size: int | None = None  # bytes, when the channel says
+
+
+@dataclass(frozen=True, slots=True)
 class Location:
     latitude: float
     longitude: float
@@ -99,12 +114,12 @@ class Press:
 
 @dataclass(frozen=True, slots=True)
 class Other:
-    """Anything else a person can send: a sticker, a voice note, a poll..."""
+    """Anything else a person can send: a sticker, a video, a poll..."""
 
     kind: str
 
 
-Body = Text | Command | Photo | File | Location | Contact | Press | Other
+Body = Text | Command | Photo | File | Voice | Location | Contact | Press | Other
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,9 @@ class Memory:
     stations: StationSearch | None = None  # the latest station list (/stations, a place)
     drafts: dict[tuple[str, int], tuple[str, dict[str, Any]]] = field(default_factory=dict)
     awaiting_reason: Any = None  # a 不满意 waiting for its reason (features.rating.Awaited)
+    # a station's "反映这里的问题" pressed while a saved draft was offered: a new draft
+    # (restart) is about this station; carrying on with the saved one forgets it
+    station_report: str | None = None
 
 
 class Memories:

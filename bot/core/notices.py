@@ -4,13 +4,13 @@ changes, answers, follow-ups. Each kind of outbox row renders to actions for one
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from bot.catalog import esc, label, t, t_html
-from bot.core.actions import Action, Button, Buttons, Document, Edit, Message, Picture
+from bot.core.actions import Action, Button, Buttons, Document, Edit, Message, Picture, Recording
 from bot.core.buttons import (
     FaqAct,
     Rate,
@@ -22,9 +22,10 @@ from bot.core.buttons import (
     encode,
 )
 from bot.core.dates import due_text
-from bot.core.events import Attachment
+from bot.core.events import stored_file
 from bot.core.menu import main_menu
 from bot.domain import CLOSED, REVIEW, Kind, Rating
+from bot.domain.voice import VoiceNote, voice_notes
 from bot.export.mask import mask_text
 from bot.storage.views import SuggestionView
 
@@ -35,9 +36,10 @@ RECEIPT_QUOTE = 200
 @dataclass(frozen=True)
 class Look:
     """What rendering needs besides the case: the desks' names (from the routing file,
-    which admins may edit while cases wait)."""
+    which admins may edit while cases wait) and the stations' names (the stations file)."""
 
     desk_name: Callable[[str | None], str] = field(default=lambda desk: desk or "")
+    station_name: Callable[[str], str] = field(default=lambda station: station)
     today: Callable[[], date | None] = field(default=lambda: None)  # overdue marks
 
 
@@ -48,9 +50,24 @@ def kind_label(s: SuggestionView, lang: str) -> str:
     return label("kind", s.kind, lang)
 
 
+def voice_placeholder(voices: Sequence[VoiceNote], lang: str = STAFF_LANG) -> str:
+    """The stored text of a case told by voice alone ("（语音，12 秒）", in the staff's
+    language): the text column must hold words, and staff read it where the text would be.
+    `is_voice_only` tells it from typed text; no column or flag is needed for that."""
+    return t("voice.placeholder", lang, seconds=sum(v.seconds for v in voices))
+
+
+def is_voice_only(s: SuggestionView) -> bool:
+    """Nothing typed: the case's text is its voice notes' placeholder."""
+    voices = voice_notes(s.attachments)
+    return bool(voices) and s.text == voice_placeholder(voices)
+
+
 def receipt(s: SuggestionView, payload: dict[str, Any], _: Look = PLAIN) -> list[Action]:
     """The worker's receipt, in place of the summary they confirmed (else a new message)."""
     quoted = s.text if len(s.text) <= RECEIPT_QUOTE else s.text[:RECEIPT_QUOTE] + "…"
+    if is_voice_only(s):  # the placeholder in the worker's own language
+        quoted = voice_placeholder(voice_notes(s.attachments), s.language)
     text = t("suggest.receipt", s.language, code=s.code, kind=kind_label(s, s.language),
              due=due_text(s.due_on, s.language))  # fmt: skip
     text += "\n\n" + t("suggest.receipt_quote", s.language, text=quoted)
@@ -122,6 +139,8 @@ def staff_card(
     """The staff text plus status, kind, desk, deadline, reopenings, answer, rating and
     delivery problems."""
     extra = case_line(s, lang, look)
+    if s.station_id:
+        extra += t("start.station_line", lang, station=look.station_name(s.station_id))
     if s.reopened:
         extra += t("staff.reopened_line", lang, times=s.reopened)
     elif s.followed_up:
@@ -132,8 +151,17 @@ def staff_card(
         extra += t("staff.rating_line", lang, rating=label("rating", s.rating, lang))
     if failure:
         extra += t("staff.undelivered", lang, error=failure)
+    extra += voice_line(s, lang)
     status = esc(label("status", s.status, lang))
     return t_html("staff.card", lang, body=staff_text(s, lang), status=status, extra=extra)
+
+
+def voice_line(s: SuggestionView, lang: str = STAFF_LANG) -> str:
+    """ "🎤 附语音 2 段，共 30 秒" on a card whose case has voice notes ('' otherwise)."""
+    voices = voice_notes(s.attachments)
+    if not voices:
+        return ""
+    return t("voice.staff_line", lang, count=len(voices), seconds=sum(v.seconds for v in voices))
 
 
 def staff_buttons(s: SuggestionView, lang: str = STAFF_LANG) -> Buttons:
@@ -172,8 +200,10 @@ def card(s: SuggestionView, payload: dict[str, Any], look: Look = PLAIN) -> list
 
 
 def attachment(s: SuggestionView, payload: dict[str, Any], _: Look = PLAIN) -> list[Action]:
-    """A photo that came with a suggestion, in the staff chat."""
-    file = Attachment.decode(str(payload["file"]))
+    """A photo or a voice note that came with a suggestion, in the staff chat."""
+    file = stored_file(str(payload["file"]))
+    if isinstance(file, VoiceNote):
+        return [Recording(file, caption=s.code, thread=_thread(payload))]
     if file.as_document:
         return [Document(file, caption=s.code, thread=_thread(payload))]
     return [Picture(file, caption=s.code, thread=_thread(payload))]

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from bot.core.actions import Action, Posted
 from bot.core.events import Attachment
+from bot.domain.voice import VoiceNote
 
 
 class Failure(StrEnum):
@@ -45,6 +46,17 @@ class Deliveries(Protocol):
 class Files(Protocol):
     async def fetch(self, attachment: Attachment, limit: int) -> bytes:
         """The bytes of a file a person sent (see `Channel.fetch`)."""
+        ...
+
+
+class Transcriber(Protocol):
+    """Speech to text for workers' voice notes: the seam for a recogniser (none is wired).
+    With `Services.transcriber` None a voice note stays a recording: staff listen to it and
+    the worker picks the category; an implementation would fill the draft's text from
+    `transcribe` (before the category step) so the classifier can guess as for typed text."""
+
+    async def transcribe(self, note: VoiceNote, audio: bytes, lang: str) -> str | None:
+        """The words spoken in `audio` (the note's bytes); None when nothing was understood."""
         ...
 
 

@@ -12,6 +12,7 @@ from typing import Any, Literal, NamedTuple
 
 from bot.catalog import label
 from bot.domain import REVIEW, Kind, Rating, Status, WorkerType
+from bot.domain.voice import VoiceNote
 from bot.export.mask import own_words, scrub
 from bot.storage import export as stored
 from bot.storage.export import Source
@@ -22,6 +23,8 @@ STATUS_NAMES = {status.value: label("status", status, "zh") for status in Status
 STATUS = tuple(status.value for status in Status)
 KINDS = tuple(kind.value for kind in Kind)
 ON_TIME = {True: "是", False: "否", None: "-"}  # the 按期办结 column
+PHOTOS = "照片 {count} 张"  # the 附件 column: photos counted, each voice note with its length
+VOICE = "语音 {seconds} 秒"
 _PHONE_START = frozenset("+(0123456789")
 _PHONE_LIKE = re.compile(r"\+?[0-9][0-9 ()\-]{6,}")
 _NOT_DIGIT = re.compile(r"[^0-9]")
@@ -52,6 +55,7 @@ class ExportOptions:
     category_names: Mapping[str, str]  # id -> Chinese name; unknown/None -> UNCLASSIFIED
     with_identity: bool = False
     desk_names: Mapping[str, str] = field(default_factory=dict)  # id -> name; unknown: the id
+    station_names: Mapping[str, str] = field(default_factory=dict)  # id -> name; unknown: the id
     today: date | None = None  # for "overdue now"; None: today in `tz`
 
     def local_today(self) -> date:
@@ -84,10 +88,12 @@ class Record(NamedTuple):
     kind: str
     desk: str | None
     district: str | None
+    station: str | None  # the station of the poster the worker came from
     due_on: date | None
     on_time: str  # 是, 否, or - (not answered, or no deadline)
     rating: str | None
     reopened: int
+    files: str | None  # "照片 2 张 · 语音 12 秒": what came with the text
     name: str | None
     phone: str | None
     telegram_id: str | None
@@ -109,10 +115,12 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("kind", "类型"),
     ("desk", "承办工作组"),
     ("district", "区县"),
+    ("station", "驿站"),
     ("due_on", "办理期限"),
     ("on_time", "按期办结"),
     ("rating", "评价"),
     ("reopened", "重新打开次数"),
+    ("files", "附件"),
 )
 IDENTITY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", "姓名"),
@@ -125,6 +133,15 @@ def columns(options: ExportOptions, *, with_category: bool) -> tuple[tuple[str, 
     """The (field, header) pairs of a file, in order."""
     base = COLUMNS if with_category else tuple(c for c in COLUMNS if c[0] != "category")
     return base + IDENTITY_COLUMNS if options.with_identity else base
+
+
+def files_text(stored: Sequence[str] | None) -> str | None:
+    """The 附件 cell: the photos' count, then each voice note's length (None: nothing)."""
+    voices = [note for item in stored or () if (note := VoiceNote.parse(item)) is not None]
+    photos = len(stored or ()) - len(voices)
+    parts = [PHOTOS.format(count=photos)] if photos else []
+    parts += [VOICE.format(seconds=note.seconds) for note in voices]
+    return " · ".join(parts) or None
 
 
 def category_name(category: str | None, names: Mapping[str, str]) -> str:
@@ -237,6 +254,7 @@ class _Converter:
         self.kinds = {key.value: label("kind", key, "zh") for key in Kind}
         self.ratings = {key.value: plain_label("rating", key) for key in Rating}
         self.desks = options.desk_names
+        self.stations = options.station_names
         self.offsets: dict[tuple[int, int, int, int], timedelta] = {}
 
     def local(self, moment: datetime) -> datetime:
@@ -253,8 +271,8 @@ class _Converter:
 
     def __call__(self, row: Sequence[Any]) -> Record:
         (code, created, category, predicted, confidence, worker, place, lat, lon, text, status,
-         answer, answered_at, kind, desk, district, due_on, rating, reopened, anonymous,
-         user_id, contact, phone, shown_as, username) = row  # fmt: skip
+         answer, answered_at, kind, desk, district, station, due_on, rating, reopened, stored,
+         anonymous, user_id, contact, phone, shown_as, username) = row  # fmt: skip
         if not place and lat is not None and lon is not None:
             place = f"{lat:.5f}, {lon:.5f}"
         if confidence is not None and not isfinite(confidence):  # PostgreSQL allows NaN
@@ -289,10 +307,12 @@ class _Converter:
             self.kinds.get(kind) or kind,
             (self.desks.get(desk) or desk) if desk else None,
             district,
+            (self.stations.get(station) or station) if station else None,
             due_on,
             ON_TIME[on_time],
             (self.ratings.get(rating) or rating) if rating else None,
             reopened or 0,
+            files_text(stored),
             name,
             phone,
             telegram_id,

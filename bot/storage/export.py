@@ -25,7 +25,7 @@ BATCH = 2000  # rows fetched from the database at a time
 ROW_FIELDS = (
     "code", "created_at", "category", "predicted_category", "confidence", "worker_type",
     "place", "latitude", "longitude", "text", "status", "answer", "answered_at",
-    "kind", "desk", "district", "due_on", "rating", "reopened",
+    "kind", "desk", "district", "station_id", "due_on", "rating", "reopened", "attachments",
     # identity: shown with --with-identity, otherwise masked where the text repeats it
     "anonymous", "user_id", "contact_name", "contact_phone", "display_name", "username",
 )  # fmt: skip

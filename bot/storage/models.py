@@ -90,6 +90,8 @@ class Suggestion(Base):
     rating: Mapped[str | None] = mapped_column(String(16))
     rated_at: Mapped[datetime | None] = mapped_column(DateTime)
     rating_reminded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the station of the poster the worker came from (`/start st_<id>`), when they did
+    station_id: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (Index("ix_suggestions_chat_summary", "chat_id", "summary_message_id"),)
 

@@ -30,6 +30,7 @@ SUGGESTION_FIELDS = frozenset({
     "text", "attachments", "latitude", "longitude", "place", "worker_type", "anonymous",
     "contact_name", "contact_phone", "category", "predicted_category", "confidence",
     "worker_category", "needs_review", "language", "kind", "desk", "district", "due_on",
+    "station_id",
 })  # fmt: skip
 _CLOSED = sorted(str(status) for status in CLOSED)
 

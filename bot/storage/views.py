@@ -75,6 +75,7 @@ class SuggestionView:
     reopened: int = 0
     rating: str | None = None
     rated_at: datetime | None = None
+    station_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,4 +126,5 @@ def suggestion_view(row: Suggestion, events: list[Event] | None = None) -> Sugge
         kind=str(row.kind or "suggestion"), desk=row.desk, district=row.district,
         due_on=row.due_on, extended=bool(row.extended), escalated_at=row.escalated_at,
         reopened=int(row.reopened or 0), rating=row.rating, rated_at=row.rated_at,
+        station_id=row.station_id,
     )  # fmt: skip

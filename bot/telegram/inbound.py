@@ -6,6 +6,8 @@ membership changes...) become None and are ignored.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import Message, Update
 from telegram.constants import ChatType, MessageEntityType
 
@@ -21,12 +23,14 @@ from bot.core.events import (
     Photo,
     Press,
     Text,
+    Voice,
     Who,
 )
+from bot.domain.voice import VoiceNote
 
 CHANNEL = "telegram"
-OTHER_KINDS = ("sticker", "voice", "video", "video_note", "animation", "audio", "dice", "poll",
-               "game", "story", "invoice")  # fmt: skip
+OTHER_KINDS = ("sticker", "video", "video_note", "animation", "dice", "poll", "game", "story",
+               "invoice")  # fmt: skip
 
 
 def to_event(update: Update, bot_username: str | None = None) -> Event | None:
@@ -68,6 +72,13 @@ def _body(message: Message, user_id: int, bot_username: str | None) -> Body | No
         if (doc.mime_type or "").startswith("image/"):
             return Photo(Attachment(doc.file_id, as_document=True), caption, doc.file_size)
         return File(doc.file_name, doc.mime_type, doc.file_size)
+    if message.voice is not None:
+        voice = message.voice
+        return Voice(VoiceNote(voice.file_id, _seconds(voice.duration)), voice.file_size)
+    if message.audio is not None:  # a recording sent as a file: the core limits its length
+        audio = message.audio
+        note = VoiceNote(audio.file_id, _seconds(audio.duration), audio=True)
+        return Voice(note, audio.file_size)
     if message.location is not None:
         venue = message.venue.title if message.venue is not None else None
         return Location(message.location.latitude, message.location.longitude, venue)
@@ -77,6 +88,13 @@ def _body(message: Message, user_id: int, bot_username: str | None) -> Body | No
         if getattr(message, kind, None):
             return Other(kind)
     return None  # service messages (members joined, pinned...) are not for the core
+
+
+def _seconds(duration: int | timedelta) -> int:
+    """A media length in whole seconds (newer library versions give a timedelta)."""
+    if isinstance(duration, timedelta):
+        return round(duration.total_seconds())
+    return int(duration)
 
 
 def _command(message: Message, bot_username: str | None) -> Command | None:

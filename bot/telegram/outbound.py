@@ -35,6 +35,7 @@ from bot.core.actions import (
     Pinned,
     Posted,
     PrivateChatButton,
+    Recording,
     RemoveKeys,
     Request,
     Toast,
@@ -131,6 +132,8 @@ async def _do(bot: Bot, chat_id: int, action: Action, pressed: int | None) -> in
                              message_thread_id=action.thread)  # fmt: skip
     elif isinstance(action, Document):
         await _document(bot, chat_id, action)
+    elif isinstance(action, Recording):
+        await _recording(bot, chat_id, action)
     elif not isinstance(action, Toast):  # toasts answer the button press, see answer_press
         raise AssertionError(action)
     return None
@@ -176,6 +179,18 @@ async def _document(bot: Bot, chat_id: int, document: Document) -> None:
     finally:
         if document.remove_after:
             source.unlink(missing_ok=True)
+
+
+async def _recording(bot: Bot, chat_id: int, recording: Recording) -> None:
+    """A voice note by its file_id; an audio file goes back as one (Telegram refuses a
+    file_id of another type)."""
+    note = recording.note
+    if note.audio:
+        await bot.send_audio(chat_id, note.file_id, caption=recording.caption,
+                             message_thread_id=recording.thread)  # fmt: skip
+    else:
+        await bot.send_voice(chat_id, note.file_id, caption=recording.caption,
+                             message_thread_id=recording.thread)  # fmt: skip
 
 
 def answer_press(

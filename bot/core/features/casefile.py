@@ -17,12 +17,13 @@ from typing import Any
 
 from bot.catalog import esc, label, t, t_html
 from bot.core import images
-from bot.core.actions import Action, Picture, Venue
+from bot.core.actions import Action, Picture, Recording, Venue
 from bot.core.context import Ctx
 from bot.core.dates import due_text
-from bot.core.events import Attachment
+from bot.core.events import Attachment, stored_file
 from bot.core.features.mine import to_local
 from bot.core.ports import DeliveryError
+from bot.domain.voice import VoiceNote
 from bot.export.mask import mask_text
 from bot.storage.views import EventView, SuggestionView
 
@@ -187,9 +188,13 @@ async def photos(ctx: Ctx, s: SuggestionView) -> list[Action]:
     """The worker's photos again. A photo sent as a photo goes by the channel's reference
     (the channel re-encoded it and dropped its metadata); a picture sent as a file is
     re-encoded from its pixels here, never relayed as the file the phone wrote (GPS
-    position and all). A picture that cannot be had is left out (and logged)."""
+    position and all). A picture that cannot be had is left out (and logged). Voice
+    notes go again by their reference."""
     shown: list[Action] = []
     for file in _attachments(s.attachments):
+        if isinstance(file, VoiceNote):
+            shown.append(Recording(file, caption=s.code))
+            continue
         if not file.as_document:
             shown.append(Picture(file, caption=s.code))
             continue
@@ -199,8 +204,8 @@ async def photos(ctx: Ctx, s: SuggestionView) -> list[Action]:
     return shown
 
 
-def _attachments(stored: Iterable[str]) -> list[Attachment]:
-    return [Attachment.decode(item) for item in stored]
+def _attachments(stored: Iterable[str]) -> list[Attachment | VoiceNote]:
+    return [stored_file(item) for item in stored]
 
 
 async def _pixels_only(ctx: Ctx, s: SuggestionView, file: Attachment) -> bytes | None:

@@ -198,9 +198,11 @@ async def export(ctx: Ctx, args: list[str]) -> None:
         return
     names = labels("category", category_ids(), EXPORT_LANG)
     desks = {desk.id: desk.name for desk in table.desks}
+    kb = ctx.services.kb
+    stations = {station.id: station.name for station in kb.stations} if kb is not None else {}
     today = ctx.services.clock.now().astimezone(ctx.services.tz).date()
     options = ExportOptions(request.format, ctx.services.tz, names, request.identity,
-                            desk_names=desks, today=today)  # fmt: skip
+                            desk_names=desks, station_names=stations, today=today)  # fmt: skip
     await _send_export(ctx, request.filt, options)
 
 

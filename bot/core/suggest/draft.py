@@ -16,8 +16,10 @@ from typing import Any
 
 from bot.catalog import Lang
 from bot.core.events import Attachment
+from bot.core.notices import voice_placeholder
 from bot.core.steps import Codec
 from bot.domain import Kind, WorkerType, is_category
+from bot.domain.voice import VoiceNote
 
 NAME = "suggest"  # the conversation's name in the drafts table
 
@@ -112,15 +114,22 @@ class SuggestionDraft:
     phone: Phone | None = None
     pending: Pending | None = None
     kind: Kind = Kind.SUGGESTION  # a complaint (/complain) takes the same steps
+    station_id: str | None = None  # begun from a station's poster: the case is about it
+    voices: tuple[VoiceNote, ...] = ()  # voice notes, in the order they were recorded
     extra: dict[str, Any] = field(default_factory=dict)  # unknown keys of newer versions
 
     def forget_identity(self) -> None:
         self.anonymous, self.name, self.phone = None, None, None
 
+    @property
+    def said(self) -> bool:
+        """Something was said: typed text, or a voice note (either one is enough)."""
+        return bool(self.text) or bool(self.voices)
+
 
 def next_step(d: SuggestionDraft) -> Step:
     """The first question not answered yet, in the order the worker is asked."""
-    if d.text is None:
+    if d.text is None and not d.voices:
         return Step.TEXT
     if d.category is None:
         return Step.CATEGORY
@@ -137,13 +146,13 @@ def next_step(d: SuggestionDraft) -> Step:
 
 def suggestion_fields(d: SuggestionDraft) -> dict[str, Any]:
     """The suggestion's columns, from a finished draft (the only draft-to-row mapping)."""
-    assert d.text is not None
+    assert d.said
     named = d.anonymous is False
     place = d.place
     chosen = d.category.category if d.category else None
     return {
-        "text": d.text,
-        "attachments": [a.encode() for a in d.photos],
+        "text": d.text if d.text is not None else voice_placeholder(d.voices),
+        "attachments": [a.encode() for a in d.photos] + [v.encode() for v in d.voices],
         "latitude": place.latitude if isinstance(place, SharedPlace) else None,
         "longitude": place.longitude if isinstance(place, SharedPlace) else None,
         "place": _place_name(place),
@@ -157,6 +166,7 @@ def suggestion_fields(d: SuggestionDraft) -> dict[str, Any]:
         "worker_category": chosen,
         "category": chosen,
         "needs_review": chosen is None,
+        "station_id": d.station_id,
     }
 
 
@@ -190,6 +200,8 @@ class DraftCodec(Codec[SuggestionDraft]):
             else None
         )
         data["kind"] = d.kind.value
+        data["station"] = d.station_id
+        data["voices"] = [v.encode() for v in d.voices]
         return data
 
     def decode(self, data: Mapping[str, Any]) -> SuggestionDraft | None:
@@ -231,7 +243,7 @@ def _decode_v2(data: Mapping[str, Any]) -> SuggestionDraft:
     phone = data.get("phone")
     pending = data.get("pending")
     known = {"v", "lang", "text", "photos", "guess", "category", "worker", "place",
-             "anonymous", "name", "phone", "pending", "kind"}  # fmt: skip
+             "anonymous", "name", "phone", "pending", "kind", "station", "voices"}  # fmt: skip
     return SuggestionDraft(
         lang=Lang(data["lang"]),
         text=data.get("text"),
@@ -247,8 +259,23 @@ def _decode_v2(data: Mapping[str, Any]) -> SuggestionDraft:
         phone=None if phone is None else Phone(phone.get("number")),
         pending=_decode_pending(pending),
         kind=Kind(data.get("kind") or Kind.SUGGESTION),
+        station_id=_station(data.get("station")),
+        voices=tuple(_voice(str(v)) for v in data.get("voices") or ()),
         extra={k: v for k, v in data.items() if k not in known},
     )
+
+
+def _station(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"bad station id {value!r}")
+    return value
+
+
+def _voice(stored: str) -> VoiceNote:
+    note = VoiceNote.parse(stored)
+    if note is None:
+        raise ValueError(f"bad voice note {stored!r}")
+    return note
 
 
 def _decode_pending(data: Mapping[str, Any] | None) -> Pending | None:

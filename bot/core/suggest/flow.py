@@ -20,9 +20,10 @@ from bot.core import images
 from bot.core.actions import RemoveKeys
 from bot.core.cases import open_case
 from bot.core.context import Ctx
-from bot.core.events import Command, Contact, File, Location, Photo, Press, Text
+from bot.core.events import Command, Contact, File, Location, Photo, Press, Text, Voice
 from bot.core.features import start
 from bot.core.menu import main_menu
+from bot.core.notices import voice_placeholder
 from bot.core.places import on_earth
 from bot.core.ports import DeliveryError, Failure
 from bot.core.steps import Flow, Outcome, Step, StepTable
@@ -47,6 +48,7 @@ from bot.core.suggest.draft import Step as S
 from bot.core.text import clean_text, content_size, is_word, matches
 from bot.domain import Kind, WorkerType, category_ids
 from bot.storage import suggestions, users
+from knowledge import Station
 
 logger = logging.getLogger(__name__)
 MAX_TEXT = 3000  # characters in all, over one or more messages
@@ -54,6 +56,8 @@ LONG_TEXT = 1000  # a message this long may go on in the next one: ask
 MIN_CONTENT = 4  # Chinese characters, words or numbers: less says too little
 MAX_PLACE = 100
 MAX_PHOTOS = 5
+MAX_VOICE_SECONDS = 60  # a voice note longer than this is refused (nothing kept)
+MAX_VOICES = 3
 MAX_IMAGE_BYTES = images.MAX_BYTES
 RECENT = timedelta(minutes=10)  # a finished conversation's buttons point at its suggestion
 PARKED_FOR = timedelta(days=7)  # how long a draft the worker left is kept
@@ -89,6 +93,9 @@ def classify(ctx: Ctx, d: SuggestionDraft) -> None:
 
 
 def after_text(ctx: Ctx, d: SuggestionDraft) -> Outcome:
+    if d.text is None and d.voices:  # told by voice alone: no words to guess from
+        d.guess, d.category = None, None
+        return S.CATEGORY_LIST
     classify(ctx, d)
     return next_step(d)
 
@@ -169,12 +176,42 @@ async def more_text(ctx: Ctx, d: SuggestionDraft, body: Text | Photo) -> Outcome
             return Flow.STAY
     if not text:
         return S.MORE_TEXT
+    first = d.text is None  # typed after a voice note: the words the model can read
     d.text = f"{d.text}\n{text}" if d.text else text
-    return S.MORE_TEXT
+    return after_text(ctx, d) if first and len(text) < LONG_TEXT else S.MORE_TEXT
 
 
 async def text_done(ctx: Ctx, d: SuggestionDraft, _: b.Suggest) -> Outcome:
     return after_text(ctx, d)
+
+
+async def got_voice(ctx: Ctx, d: SuggestionDraft, body: Voice) -> Outcome:
+    """A voice note at the text step: the suggestion may be told by voice (typing is still
+    welcome next). Transcription: a `Transcriber` (bot.core.ports) could turn it into
+    text here; none is wired, so the worker picks the category."""
+    if not _add_voice(ctx, d, body):
+        return Flow.STAY
+    return S.MORE_TEXT
+
+
+async def more_voice(ctx: Ctx, d: SuggestionDraft, body: Voice) -> Outcome:
+    """One more voice note, after the text or another voice note."""
+    if _add_voice(ctx, d, body):
+        ctx.say(ctx.t("voice.added", seconds=body.note.seconds))
+    return Flow.STAY
+
+
+def _add_voice(ctx: Ctx, d: SuggestionDraft, body: Voice) -> bool:
+    """Keep the voice note, unless it is too long or there are enough already."""
+    seconds = body.note.seconds
+    if seconds > MAX_VOICE_SECONDS:
+        ctx.say(ctx.t("voice.too_long", seconds=seconds, limit=MAX_VOICE_SECONDS))
+        return False
+    if len(d.voices) >= MAX_VOICES:
+        ctx.say(ctx.t("voice.limit", limit=MAX_VOICES))
+        return False
+    d.voices = (*d.voices, body.note)
+    return True
 
 
 # --- category, kind of work -------------------------------------------------------------
@@ -335,8 +372,8 @@ async def edit_part(ctx: Ctx, d: SuggestionDraft, button: b.EditPart) -> Outcome
     """Go back to one part; once it is answered again, straight back to the summary."""
     ctx.edit(None, None)
     part = button.part
-    if part is b.Part.TEXT:
-        d.text, d.category = None, None
+    if part is b.Part.TEXT:  # what is typed or said next takes the place of it all
+        d.text, d.category, d.voices = None, None, ()
         return S.TEXT
     if part is b.Part.CATEGORY:
         return S.CATEGORY_LIST
@@ -344,7 +381,8 @@ async def edit_part(ctx: Ctx, d: SuggestionDraft, button: b.EditPart) -> Outcome
         d.worker_type = None
         return S.WORKER
     if part is b.Part.LOCATION:
-        d.place = None
+        # a station's place changed by hand: the case is about the place given now
+        d.place, d.station_id = None, None
         return S.LOCATION
     d.forget_identity()
     return S.IDENTITY
@@ -398,9 +436,9 @@ WANT_BUTTON = "suggest.want_button"
 
 # The conversation, step by step: the question, the answers it takes, the hint otherwise.
 STEPS: dict[str, Step[SuggestionDraft]] = {
-    S.TEXT: Step(_asker(S.TEXT), {Text: got_text, Photo: got_text, File: bad_file},
-                 "suggest.want_text", reask=False),
-    S.MORE_TEXT: Step(_asker(S.MORE_TEXT), {Text: more_text, Photo: more_text,
+    S.TEXT: Step(_asker(S.TEXT), {Text: got_text, Photo: got_text, File: bad_file,
+                                  Voice: got_voice}, "suggest.want_text", reask=False),
+    S.MORE_TEXT: Step(_asker(S.MORE_TEXT), {Text: more_text, Photo: more_text, Voice: more_voice,
                                             b.Suggest: text_done}, WANT_BUTTON),
     S.CATEGORY: Step(_asker(S.CATEGORY), {b.PickCategory: got_category, Text: typed_category},
                      WANT_BUTTON),
@@ -442,8 +480,9 @@ def active(ctx: Ctx) -> str | None:
 
 async def begin(ctx: Ctx, kind: Kind = Kind.SUGGESTION) -> None:
     """/suggest: carry on with a saved draft, or start one (within the daily cap)."""
+    ctx.memory.station_report = None  # not from a station's button this time
     draft = await _draft(ctx)
-    if draft is not None and draft.text:
+    if draft is not None and draft.said:
         _ask_resume(ctx, draft)
         return
     await fresh(ctx, kind)
@@ -454,8 +493,11 @@ async def complain(ctx: Ctx) -> None:
     await begin(ctx, Kind.COMPLAINT)
 
 
-async def fresh(ctx: Ctx, kind: Kind = Kind.SUGGESTION, text: str | None = None) -> None:
-    """A new draft at its first question, or past it with a `text` already typed that will do."""
+async def fresh(
+    ctx: Ctx, kind: Kind = Kind.SUGGESTION, text: str | None = None, station: Station | None = None
+) -> None:
+    """A new draft at its first question, or past it with a `text` already typed that will do;
+    about `station` (its place filled in, so the location is not asked) when given."""
     services, who = ctx.services, ctx.who
     today = services.clock.now().astimezone(services.tz).date()
     since = datetime.combine(today, time.min, services.tz).astimezone(UTC).replace(tzinfo=None)
@@ -465,6 +507,9 @@ async def fresh(ctx: Ctx, kind: Kind = Kind.SUGGESTION, text: str | None = None)
         ctx.say(ctx.t("suggest.daily_cap", limit=limit))
         return
     draft = SuggestionDraft(lang=ctx.lang, worker_type=WorkerType.parse(worker), kind=kind)
+    if station is not None:
+        draft.station_id = station.id
+        draft.place = SharedPlace(station.lat, station.lon, station.name)
     if text and text_problem(text) is None:  # too short or long: asked for, as usual
         draft.text = text
         if len(text) < LONG_TEXT:  # a long one may go on, as when typed at the text step
@@ -484,10 +529,36 @@ async def offered(ctx: Ctx, button: b.StartCase) -> None:
         ctx.edit(None, None)
     text, ctx.memory.case_text = ctx.memory.case_text, None
     draft = await _draft(ctx)
-    if draft is not None and draft.text:
+    if draft is not None and draft.said:
         _ask_resume(ctx, draft)
         return
     await fresh(ctx, button.kind, text)
+
+
+async def from_station(ctx: Ctx, button: b.StationReport) -> None:
+    """反映这里的问题 under a station's start: a suggestion about that station. A saved
+    draft is offered first, as by /suggest; starting again then makes it about the station.
+
+    The station's buttons stay: the list around it and the question are still of use."""
+    station = _station(ctx, button.station_id)
+    draft = await _draft(ctx)
+    if draft is not None and draft.said:
+        ctx.memory.station_report = station.id if station is not None else None
+        _ask_resume(ctx, draft)
+        return
+    await fresh(ctx, station=station)
+
+
+def _station(ctx: Ctx, station_id: str | None) -> Station | None:
+    """The station of that id in the stations file now (None: gone since, or no id)."""
+    kb = ctx.services.kb
+    return kb.station(station_id) if kb is not None and station_id else None
+
+
+def _waiting_station(ctx: Ctx) -> Station | None:
+    """The station a "反映这里的问题" left waiting for a choice between drafts (taken once)."""
+    station_id, ctx.memory.station_report = ctx.memory.station_report, None
+    return _station(ctx, station_id)
 
 
 async def _draft(ctx: Ctx) -> SuggestionDraft | None:
@@ -496,7 +567,7 @@ async def _draft(ctx: Ctx) -> SuggestionDraft | None:
 
 
 def _ask_resume(ctx: Ctx, d: SuggestionDraft) -> None:
-    text = d.text or ""
+    text = d.text or (voice_placeholder(d.voices, d.lang) if d.voices else "")
     preview = text if len(text) <= 60 else f"{text[:60]}…"
     ctx.say(ctx.t("suggest.resume_or_restart", text=preview), screens.resume_buttons(ctx.lang))
 
@@ -519,7 +590,7 @@ async def handle(ctx: Ctx, state: str) -> None:
     elif isinstance(body, Command) and body.name == "help":
         await start.help_command(ctx)  # help keeps the step
     elif _is_suggest(body, button):
-        if draft.text:
+        if draft.said:
             _ask_resume(ctx, draft)
         else:  # nothing written yet: the first question again
             await show_again(ctx, state, draft)
@@ -577,9 +648,10 @@ async def resume_or_restart(
 ) -> None:
     """Carry on with a draft where it stopped, or drop it and start again."""
     ctx.edit(None, None)
+    station = _waiting_station(ctx)
     if act is b.SuggestAct.RESTART:
         await ctx.drop(NAME)
-        await fresh(ctx)
+        await fresh(ctx, station=station)
         return
     d.pending = None
     resume = state if state in ACTIVE and state != S.INTERRUPTED else next_step(d)
@@ -592,7 +664,7 @@ async def parked_button(ctx: Ctx, act: b.SuggestAct) -> None:
     if draft is None:
         if act is b.SuggestAct.RESTART:
             ctx.edit(None, None)
-            await fresh(ctx)
+            await fresh(ctx, station=_waiting_station(ctx))
         else:
             await stale(ctx)
         return

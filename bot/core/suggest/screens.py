@@ -16,6 +16,7 @@ from bot.core.buttons import (
     SuggestAct,
     encode,
 )
+from bot.core.notices import voice_placeholder
 from bot.core.places import describe_location
 from bot.core.suggest.draft import (
     NoPlace,
@@ -58,6 +59,9 @@ def prompt(step: Step, d: SuggestionDraft, kb: KnowledgeBase | None) -> tuple[st
         return t("suggest.ask_text", lang), RemoveKeys()
     if step is Step.MORE_TEXT:
         done = _button(t("suggest.text_done", lang), Suggest(SuggestAct.TEXT_DONE))
+        if d.text is None:  # told by voice so far
+            seconds = sum(v.seconds for v in d.voices)
+            return t("voice.ask_more", lang, seconds=seconds), Buttons(((done,),))
         return t("suggest.ask_more", lang, count=len(d.text or "")), Buttons(((done,),))
     if step is Step.CATEGORY:
         return category_question(d)
@@ -152,8 +156,10 @@ def summary(d: SuggestionDraft, kb: KnowledgeBase | None) -> str:
     """The confirmation screen (HTML, the worker's values escaped)."""
     lang = d.lang
     photos = t("suggest.summary_photos", lang, count=len(d.photos)) if d.photos else ""
+    photos += "".join(t("suggest.summary_voice", lang, seconds=v.seconds) for v in d.voices)
+    text = d.text if d.text is not None else voice_placeholder(d.voices, lang)
     return t_html(
-        "suggest.summary", lang, text=esc(d.text or ""), category=category_text(d),
+        "suggest.summary", lang, text=esc(text), category=category_text(d),
         worker=esc(worker_text(d)), place=place_text(d, kb), identity=identity_text(d),
         photos=photos,
     )  # fmt: skip
