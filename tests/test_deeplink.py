@@ -140,6 +140,8 @@ async def report_here(bot: RunningBot, worker: FakeUser, words: str) -> str:
     await worker.press(data="sg:anon")
     summary = await worker.expect_next(said("suggest.summary"))
     assert station().name in summary.content  # the place: the station
+    assert summary.content.count(station().name) == 1  # once, not again as "nearest station"
+    assert f"{station().name} · {station().district}" in summary.content
     await worker.press(data="sg:confirm")
     return code_of(await worker.expect_next(said("suggest.receipt")))
 
