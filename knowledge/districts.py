@@ -138,6 +138,10 @@ class Districts:
         district = self.get(name)
         return district.en if district is not None and district.en else name
 
+    def title(self, name: str, lang: str) -> str:
+        """The district's name in ``lang`` (English when the file gives one)."""
+        return self.english(name) if lang.startswith("en") else name
+
     def place_of(self, text: str) -> Place | None:
         """The place a text names: the longest district name, English name or landmark in
         it (so 大洼区 wins over 大洼), or None."""

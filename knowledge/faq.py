@@ -158,13 +158,9 @@ class FaqIndex:
         """The ``k`` best entries for ``query``, best first (English questions against the
         entries' English text)."""
         if is_english(query):
-            retriever, owners = self._en_retriever, self._english
-        else:
-            retriever, owners = self._retriever, list(range(len(self.entries)))
-        top = retriever.top(query, k)
-        covered = retriever.coverage(query, [i for i, _ in top])
-        return [Hit(self.entries[owners[i]], score, cov)
-                for (i, score), cov in zip(top, covered, strict=True)]  # fmt: skip
+            ranked = self._en_retriever.top(query, k)
+            return [Hit(self.entries[self._english[i]], score, cov) for i, score, cov in ranked]
+        return [Hit(self.entries[i], score, cov) for i, score, cov in self._retriever.top(query, k)]
 
     def ask(self, query: str) -> Answer:
         """Search and decide how the bot should answer."""

@@ -109,6 +109,16 @@ class _WordAnalyzer:
 
 
 @dataclass(frozen=True)
+class _Query:
+    """A query's features: columns, their L2-normalised weights for the cosine, and each
+    column's share of the question's whole weight (unknown features included) for coverage."""
+
+    columns: NDArray[np.intp]
+    weights: NDArray[np.float64]
+    shares: NDArray[np.float64]
+
+
+@dataclass(frozen=True)
 class _Block:
     """One kind of feature: how to draw it from a text, and its weights."""
 
@@ -148,6 +158,9 @@ class Retriever:
                 shape=(self._n, len(texts)),
             )
             self._by_entry = l2_rows(member @ phrases).T.tocsr()
+        # feature -> entries that have it (weight 1): a query's coverage of each entry
+        self._has = self._by_entry.copy()
+        self._has.data[:] = 1.0
 
     def prepare(self, text: str) -> str:
         """The text every feature is drawn from: folded, slang replaced, digits as 0."""
@@ -182,30 +195,44 @@ class Retriever:
             return [], sp.csr_matrix((len(texts), 1))
         return blocks, l2_rows(sp.hstack(parts).tocsr())
 
-    def _query(self, text: str) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
-        """Feature columns and weights of a query, L2-normalised like the phrasings."""
+    def _query(self, text: str) -> _Query:
+        """The query's features, drawn once for both its scores and its coverage."""
         prepared = self.prepare(text)
         columns: list[NDArray[np.intp]] = []
         weights: list[NDArray[np.float64]] = []
+        shares: list[NDArray[np.float64]] = []
+        total = 0.0
         for block in self._blocks:
-            found = {block.vocabulary[t] for t in block.analyze(prepared) if t in block.vocabulary}
-            if not found:
+            tokens = set(block.analyze(prepared))
+            if not tokens:
                 continue
-            ids = np.fromiter(found, dtype=np.intp, count=len(found))
+            known = [block.vocabulary[t] for t in tokens if t in block.vocabulary]
+            total += block.scale**2
+            if not known:
+                continue
+            ids = np.array(known, dtype=np.intp)
             w = block.idf[ids]
+            # features no phrasing has count in the coverage with the rarest weight
+            unseen = (len(tokens) - len(ids)) * float(block.idf.max()) ** 2
             columns.append(ids + block.offset)
             weights.append(w / np.linalg.norm(w) * block.scale)
+            shares.append(w**2 * block.scale**2 / (float(np.sum(w**2)) + unseen))
         if not columns:
-            return np.zeros(0, dtype=np.intp), np.zeros(0)
+            return _Query(np.zeros(0, dtype=np.intp), np.zeros(0), np.zeros(0))
         w = np.concatenate(weights)
-        return np.concatenate(columns), w / np.linalg.norm(w)
+        return _Query(
+            np.concatenate(columns), w / np.linalg.norm(w), np.concatenate(shares) / total
+        )
 
     def __len__(self) -> int:
         return self._n
 
     def scores(self, query: str) -> NDArray[np.float64]:
         """One score per group, in [0, 1]."""
-        columns, weights = self._query(query)
+        return self._scores(self._query(query))
+
+    def _scores(self, query: _Query) -> NDArray[np.float64]:
+        columns, weights = query.columns, query.weights
         if not len(columns):
             return np.zeros(self._n)
         centroid = _accumulate(self._by_entry, columns, weights, self._n)
@@ -216,45 +243,19 @@ class Retriever:
         w = self.params.phrase_weight
         return np.clip((1 - w) * centroid + w * best, 0.0, 1.0)
 
-    def coverage(self, query: str, groups: Sequence[int]) -> list[float]:
-        """For each group, the share of the query's weight (its squared feature weights) on
-        features the group has: low when much of the question is about something else.
-        Features no phrasing has at all count too, with the rarest weight."""
-        prepared = self.prepare(query)
-        columns: list[int] = []
-        weights: list[float] = []
-        total = 0.0
-        for block in self._blocks:
-            tokens = set(block.analyze(prepared))
-            ids = [block.vocabulary[t] for t in tokens if t in block.vocabulary]
-            w = block.idf[ids] if ids else np.zeros(0)
-            unseen = (len(tokens) - len(ids)) * float(block.idf.max()) ** 2
-            norm = float(np.sum(w**2)) + unseen
-            if norm == 0:
-                continue
-            share = block.scale**2 / norm
-            columns += [i + block.offset for i in ids]
-            weights += list(w**2 * share)
-            total += block.scale**2
-        if not total:
-            return [0.0 for _ in groups]
-        index = self._by_entry
-        result = []
-        for group in groups:
-            got = sum(w for c, w in zip(columns, weights, strict=True)
-                      if group in index.indices[index.indptr[c] : index.indptr[c + 1]])  # fmt: skip
-            result.append(got / total)
-        return result
-
-    def top(self, query: str, k: int) -> list[tuple[int, float]]:
-        """The ``k`` best groups as (index, score), best first; ties keep file order."""
-        scores = self.scores(query)
+    def top(self, query: str, k: int) -> list[tuple[int, float, float]]:
+        """The ``k`` best groups as (index, score, coverage), best first; ties keep file
+        order."""
+        parsed = self._query(query)
+        scores = self._scores(parsed)
         if k <= 0 or not len(scores):
             return []
         k = min(k, len(scores))
         part = np.argpartition(-scores, k - 1)[:k]
         order = part[np.lexsort((part, -scores[part]))]
-        return [(int(i), float(scores[i])) for i in order]
+        # coverage: the share of the query's weight on features each group has
+        covered = _accumulate(self._has, parsed.columns, parsed.shares, self._n)
+        return [(int(i), float(scores[i]), float(covered[i])) for i in order]
 
 
 def _accumulate(

@@ -86,14 +86,10 @@ class Found:
 # --- asking -------------------------------------------------------------------------------
 
 
-def _district_label(kb: KnowledgeBase, name: str, lang: str) -> str:
-    return kb.districts.english(name) if lang.startswith("en") else name
-
-
 def ask_keys(ctx: Ctx) -> Keys:
     kb = knowledge(ctx)
     share = Key(ctx.t("stations.share"), Request.LOCATION)
-    districts = [Key(_district_label(kb, d, ctx.lang)) for d in kb.stations.districts]
+    districts = [Key(kb.districts.title(d, ctx.lang)) for d in kb.stations.districts]
     rows = [(share,), *(tuple(districts[i : i + 2]) for i in range(0, len(districts), 2))]
     return Keys(tuple(rows))
 
@@ -231,7 +227,7 @@ def _header(ctx: Ctx, search: StationSearch) -> str:
     names = t("stations.sep", lang).join(t(f"stations.f_{k.value}", lang) for k in active)
     chosen = t("stations.filter", lang, name=names) if active else ""
     if isinstance(search.where, str):
-        district = _district_label(knowledge(ctx), search.where, lang)
+        district = knowledge(ctx).districts.title(search.where, lang)
         return t_html("stations.district_header", lang, district=esc(district), filter=chosen)
     return t_html("stations.header", lang, filter=chosen)
 

@@ -130,7 +130,7 @@ def place_text(d: SuggestionDraft, kb: KnowledgeBase | None) -> str:
     place, lang = d.place, d.lang
     station = kb.station(d.station_id) if kb is not None and d.station_id else None
     if kb is not None and station is not None:  # from a station's poster: it says it all
-        district = kb.districts.english(station.district) if lang == "en" else station.district
+        district = kb.districts.title(station.district, lang)
         return f"{esc(station.title(lang))} · {esc(district)}"
     if isinstance(place, TypedPlace):
         return esc(place.text)
