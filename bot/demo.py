@@ -13,12 +13,13 @@ from pathlib import Path
 
 from bot.settings import Settings
 from bot.storage import suggestions
-from bot.telegram.runner import prepare, start_app, stop_app
+from bot.telegram.runner import Prepared, StartupError, prepare, start_app, start_web, stop_app
 from knowledge import sample_dir
 from standin import BotMessage, FakeUser, StandIn
 
 DEMO_TOKEN = "1000001:demo-token-for-the-offline-stand-in"
 STAFF_CHAT = -1001000
+DEMO_WEB_PORT = 8088  # the demo's web chat, when WEB_PORT is not set (taken: any free port)
 PANJIN = (41.1197, 122.0709)  # central Panjin, WGS-84
 # The smallest valid PNG (1x1 pixel): a photo for `:photo`.
 PNG = bytes.fromhex(
@@ -267,6 +268,18 @@ def demo_knowledge() -> Path:
     return KNOWLEDGE_COPY
 
 
+async def _start_web(bot: Prepared, settings: Settings) -> str | None:
+    """The web chat on WEB_PORT, else on DEMO_WEB_PORT, else on any free port: its URL."""
+    for port in dict.fromkeys((settings.web_port or DEMO_WEB_PORT, 0)):
+        try:
+            server = await start_web(bot, settings.with_values(web_port=port))
+        except StartupError:
+            continue
+        if server is not None:
+            return f"http://{settings.web_listen}:{server.port}/"
+    return None
+
+
 async def run_demo(settings: Settings, database_url: str, script: str | None = None) -> int:
     """Run the offline demo until the person quits (or the script ends)."""
     async with StandIn(tokens={DEMO_TOKEN}) as standin:
@@ -288,10 +301,13 @@ async def run_demo(settings: Settings, database_url: str, script: str | None = N
         standin.group(STAFF_CHAT, "暖新工作人员")
         standin.add_listener(chat.on_bot_message)
         await start_app(bot.app)
+        web = await _start_web(bot, demo)
         interactive = script is None and sys.stdin.isatty()
         print("暖新 nuanxin demo: the real bot against a local Bot API stand-in (offline).")
         print(f"Database: {database_url}.  You are {chat.person.name}.  :help lists commands.")
         print("Try /start, or /suggest to make a suggestion.")
+        if web is not None:
+            print(f"Web chat (what riders open from a station's QR code): {web}")
 
         def prompt() -> str:
             where = " @staff" if chat.in_staff_chat else ""

@@ -127,6 +127,18 @@ SETTINGS: tuple[Setting, ...] = (
         "code of the station posters (`nuanxin qr`) opens it. Empty: posters without it.",
     ),
     Setting(
+        "WEB_PORT",
+        "",
+        "Port of the web chat (the mobile page riders open from a station's QR code, for "
+        "those who cannot reach Telegram), served by the same process. Empty: no web chat.",
+    ),
+    Setting(
+        "WEB_LISTEN",
+        "127.0.0.1",
+        "Address the web chat listens on; put an HTTPS reverse proxy in front of it (the "
+        "browser's location, camera and microphone need HTTPS).",
+    ),
+    Setting(
         "BOT_USERNAME",
         "",
         "The bot's Telegram username without @, for the deep links on the station posters "
@@ -167,6 +179,15 @@ def read_env_file(path: Path) -> dict[str, str]:
 def _clock_time(value: str) -> time:
     hours, _, minutes = value.strip().partition(":")
     return time(int(hours), int(minutes or 0))
+
+
+def _port_or_none(value: str) -> int | None:
+    if not value.strip():
+        return None
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError("a port is 0-65535 (0: any free port)")
+    return port
 
 
 def _public_url(value: str) -> str:
@@ -248,6 +269,8 @@ class Settings:
     digest_time: time = time(9, 0)
     identity_export_role: str = "admin"
     web_public_url: str = ""
+    web_port: int | None = None
+    web_listen: str = "127.0.0.1"
     bot_username: str = ""
 
     def __repr__(self) -> str:  # never show the token
@@ -301,6 +324,8 @@ class Settings:
             identity_export_role=get("IDENTITY_EXPORT_ROLE", _export_role),
             web_public_url=get("WEB_PUBLIC_URL", _public_url),
             bot_username=get("BOT_USERNAME", _username),
+            web_port=get("WEB_PORT", _port_or_none),
+            web_listen=v["WEB_LISTEN"],
         )
 
     def with_values(self, **changes: Any) -> Settings:

@@ -9,7 +9,7 @@ from bot.core.clock import Clock
 from bot.settings import Settings
 from bot.storage import Database
 from bot.telegram.app import sweep
-from bot.telegram.runner import Prepared, Webhook, prepare, start_app, stop_app
+from bot.telegram.runner import Prepared, Webhook, prepare, start_app, start_web, stop_app
 from standin import BotMessage, FakeUser
 
 P = ParamSpec("P")
@@ -26,6 +26,7 @@ class RunningBot:
         self.webhook = webhook
         self.clock = clock
         self.prepared: Prepared | None = None
+        self.web_url: str | None = None  # the web chat's address, when settings.web_port
 
     @property
     def db(self) -> Database:
@@ -53,6 +54,8 @@ class RunningBot:
     async def start(self) -> None:
         self.prepared = prepare(self.settings, self.clock)
         await start_app(self.prepared.app, self.webhook)
+        server = await start_web(self.prepared, self.settings)  # with WEB_PORT set (0: any)
+        self.web_url = f"http://127.0.0.1:{server.port}" if server is not None else None
 
     async def stop(self) -> None:
         if self.prepared is not None:

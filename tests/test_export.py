@@ -41,7 +41,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 NAMES = {"labor_rights": "劳动权益保障", "care_services": "关爱服务", "other": "其他"}
 HEADERS = ["编号", "提交时间", "预测类别", "置信度", "身份", "地点", "内容", "状态", "答复",
            "答复时间", "类型", "承办工作组", "区县", "驿站", "办理期限", "按期办结", "评价",
-           "重新打开次数", "附件"]  # fmt: skip
+           "重新打开次数", "附件", "渠道"]  # fmt: skip
 CSV_HEADERS = [*HEADERS[:2], "类别", *HEADERS[2:]]
 IDENTITY = ["姓名", "电话", "Telegram ID"]
 FIRST = ["汇总", "办理指标"]  # the summary and the figures, before the category sheets
@@ -228,7 +228,7 @@ def test_export_xlsx_has_summary_chart_and_a_sheet_per_category(
     assert [c.value for c in labor[1]] == HEADERS
     assert all(c.font.b for c in labor[1])
     assert labor.freeze_panes == "A2"
-    assert labor.auto_filter.ref == "A1:S3"
+    assert labor.auto_filter.ref == "A1:T3"
     first = sheet_rows(labor)[0]
     assert first["提交时间"] == datetime(2026, 11, 28, 10, 0)  # 02:00 UTC, shown in Shanghai
     assert labor["B2"].is_date and labor["B2"].number_format == "yyyy-mm-dd hh:mm"
@@ -315,7 +315,7 @@ def test_export_csv_is_utf8_with_bom_and_crlf(db: Database, tmp_path: Path) -> N
         "置信度": "0.50", "身份": "外卖骑手", "地点": "", "内容": "第一行\n第二行",
         "状态": "待受理", "答复": "", "答复时间": "", "类型": "建议", "承办工作组": "",
         "区县": "", "驿站": "", "办理期限": "", "按期办结": "-", "评价": "", "重新打开次数": "0",
-        "附件": "",
+        "附件": "", "渠道": "Telegram",
     }]  # fmt: skip
     assert result.rows == 1
 
@@ -394,7 +394,7 @@ def test_export_filtered_by_category_has_only_that_sheet(
 
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == [*FIRST, "其他"]
-    assert book["其他"].auto_filter.ref == "A1:S1"
+    assert book["其他"].auto_filter.ref == "A1:T1"
     assert summary_table(book["汇总"], "类别") == {"其他": 0}
     assert result.by_category == {"其他": 0}
 

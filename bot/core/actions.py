@@ -177,12 +177,14 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class Recording:
-    """A voice note the channel already has (a worker's, relayed to staff), by its reference."""
+    """A worker's voice note relayed to staff: by the channel's reference, or as its bytes
+    (`data`) when another channel took it (a web rider's recording)."""
 
     note: VoiceNote
     caption: str | None = None
     chat: int | None = None
     thread: int | None = None
+    data: bytes | None = None
 
 
 Action = Message | Edit | Toast | Venue | Delete | Picture | Document | Recording

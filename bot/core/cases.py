@@ -124,8 +124,8 @@ async def open_case(
     desk = routing(services).route(fields.get("category"), district, fields.get("worker_type"),
                                    kind.value)  # fmt: skip
     target = target_of(services, desk)
-    complete = {**fields, "kind": kind.value, "desk": target.desk, "district": district,
-                "due_on": due_date(services, kind, day)}  # fmt: skip
+    complete = {**fields, "channel": who.channel, "kind": kind.value, "desk": target.desk,
+                "district": district, "due_on": due_date(services, kind, day)}  # fmt: skip
     view, _created = await ctx.db(
         suggestions.submit,
         user_id=who.user_id,

@@ -231,20 +231,29 @@ class Engine:
 
     async def handle(self, event: Event) -> list[Action]:
         """Everything the bot does in answer to `event`, in order."""
+        return await self.call(event, self._handle)
+
+    async def call(self, event: Event, run: Callable[[Ctx], Awaitable[None]]) -> list[Action]:
+        """`run` for `event`, as `handle` runs the routes: the person remembered, a known
+        failure said in their words, any other logged. A channel's own request that is no
+        message (a web chat's offline draft) comes in here."""
         ctx = Ctx(self.services, event, self.services.memories.of(event.who))
         try:
             await self._remember(ctx)
-            await self._route(ctx)
-            if ctx.then is not None:  # the worker left a suggestion to do this instead
-                body, ctx.then, ctx._button = ctx.then, None, None
-                ctx.event = Event(event.who, body, event.event_id)
-                await self._route(ctx)
+            await run(ctx)
         except UserFacingError as exc:
             ctx.say(ctx.t(exc.key, **exc.values))
         except Exception:
             logger.exception("unhandled error in event %s", event.event_id)
             ctx.say(ctx.t("error"))
         return ctx.out
+
+    async def _handle(self, ctx: Ctx) -> None:
+        await self._route(ctx)
+        if ctx.then is not None:  # the worker left a suggestion to do this instead
+            body, ctx.then, ctx._button = ctx.then, None, None
+            ctx.event = Event(ctx.event.who, body, ctx.event.event_id)
+            await self._route(ctx)
 
     async def _remember(self, ctx: Ctx) -> None:
         """On a person's first event in this process: store them, learn their language."""

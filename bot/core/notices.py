@@ -25,6 +25,7 @@ from bot.core.dates import due_text
 from bot.core.events import stored_file
 from bot.core.menu import main_menu
 from bot.domain import CLOSED, REVIEW, Kind, Rating
+from bot.domain.channels import ChannelName
 from bot.domain.voice import VoiceNote, voice_notes
 from bot.export.mask import mask_text
 from bot.storage.views import SuggestionView
@@ -141,6 +142,8 @@ def staff_card(
     extra = case_line(s, lang, look)
     if s.station_id:
         extra += t("start.station_line", lang, station=look.station_name(s.station_id))
+    if s.channel == ChannelName.WEB:
+        extra += t("staff.web_line", lang)
     if s.reopened:
         extra += t("staff.reopened_line", lang, times=s.reopened)
     elif s.followed_up:

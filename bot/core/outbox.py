@@ -8,6 +8,7 @@ that blocked the bot is recorded as failed, never retried forever.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import replace
 from datetime import datetime
@@ -39,12 +40,22 @@ class Outbox:
         self._lock = asyncio.Lock()
         self._again = False
         self._task: asyncio.Task[None] | None = None
+        self.kicks = 0  # how often something was queued: a channel can tell it was now
 
     def kick(self) -> None:
         """Deliver what is due soon, in the background (handlers do not wait for it)."""
+        self.kicks += 1
         self._again = True
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain())
+
+    async def settle(self, timeout: float) -> None:
+        """Wait (at most `timeout` seconds) for the delivery running now to finish: a channel
+        whose answer can carry what was just queued (the web chat's receipt) waits here."""
+        task = self._task
+        if task is not None and not task.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(task), timeout)
 
     async def close(self) -> None:
         """Let a running delivery finish (at shutdown)."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from urllib.parse import quote
 
 from bot.catalog import t
-from knowledge import KnowledgeBase
+from knowledge import KnowledgeBase, wgs84_to_gcj02
 
 
 def describe_location(lat: float, lon: float, kb: KnowledgeBase | None, lang: str) -> str:
@@ -32,3 +33,13 @@ def distance_text(metres: float | None, lang: str) -> str:
     if metres < 1000:
         return t("unit.metres", lang, n=f"{metres:.0f}")
     return t("unit.km", lang, n=f"{metres / 1000:.1f}")
+
+
+def amap_url(lat: float, lon: float, name: str) -> str:
+    """A link that opens Amap (the app when installed) at a WGS-84 position, with a name:
+    Amap wants GCJ-02."""
+    lat, lon = wgs84_to_gcj02(lat, lon)
+    return (
+        f"https://uri.amap.com/marker?position={lon:.6f},{lat:.6f}&name={quote(name, safe='')}"
+        "&src=nuanxin&coordinate=gaode&callnative=1"
+    )

@@ -42,6 +42,15 @@ class Deliveries(Protocol):
         """Deliver what is due now; how many messages went out."""
         ...
 
+    @property
+    def kicks(self) -> int:
+        """How often something was queued (a channel compares it before and after)."""
+        ...
+
+    async def settle(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for the delivery running now."""
+        ...
+
 
 class Files(Protocol):
     async def fetch(self, attachment: Attachment, limit: int) -> bytes:

@@ -40,3 +40,23 @@ class VoiceNote:
 def voice_notes(stored: Iterable[str]) -> list[VoiceNote]:
     """The voice notes among a case's stored attachments, in order."""
     return [note for item in stored if (note := VoiceNote.parse(item)) is not None]
+
+
+# The audio containers phones and browsers record in, by their first bytes: extension, type.
+# Chromium's MediaRecorder writes WebM (Opus), WebKit's MP4 (AAC); Telegram's voice is Ogg.
+def audio_format(data: bytes) -> tuple[str, str] | None:
+    """(extension, MIME type) of audio bytes, read from their content; None for anything
+    that is not one of the formats a recording comes in."""
+    if data[:4] == b"OggS":
+        return "ogg", "audio/ogg"
+    if data[:4] == b"\x1aE\xdf\xa3":
+        return "webm", "audio/webm"
+    if data[4:8] == b"ftyp":
+        return "m4a", "audio/mp4"
+    if data[:3] == b"ID3" or data[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
+        return "mp3", "audio/mpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "wav", "audio/wav"
+    if data[:6] == b"#!AMR\n":
+        return "amr", "audio/amr"
+    return None

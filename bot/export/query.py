@@ -12,6 +12,7 @@ from typing import Any, Literal, NamedTuple
 
 from bot.catalog import label
 from bot.domain import REVIEW, Kind, Rating, Status, WorkerType
+from bot.domain.channels import ChannelName
 from bot.domain.voice import VoiceNote
 from bot.export.mask import own_words, scrub
 from bot.storage import export as stored
@@ -94,11 +95,13 @@ class Record(NamedTuple):
     rating: str | None
     reopened: int
     files: str | None  # "照片 2 张 · 语音 12 秒": what came with the text
+    channel: str  # Telegram, or 网页版 (the web chat)
     name: str | None
     phone: str | None
     telegram_id: str | None
 
 
+CHANNEL_NAMES: dict[str, str] = {ChannelName.TELEGRAM: "Telegram", ChannelName.WEB: "网页版"}
 # (field of Record, Chinese header); the category column is the sheet name in XLSX files.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("code", "编号"),
@@ -121,6 +124,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("rating", "评价"),
     ("reopened", "重新打开次数"),
     ("files", "附件"),
+    ("channel", "渠道"),
 )
 IDENTITY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("name", "姓名"),
@@ -272,7 +276,7 @@ class _Converter:
     def __call__(self, row: Sequence[Any]) -> Record:
         (code, created, category, predicted, confidence, worker, place, lat, lon, text, status,
          answer, answered_at, kind, desk, district, station, due_on, rating, reopened, stored,
-         anonymous, user_id, contact, phone, shown_as, username) = row  # fmt: skip
+         channel, anonymous, user_id, contact, phone, shown_as, username) = row  # fmt: skip
         if not place and lat is not None and lon is not None:
             place = f"{lat:.5f}, {lon:.5f}"
         if confidence is not None and not isfinite(confidence):  # PostgreSQL allows NaN
@@ -288,7 +292,8 @@ class _Converter:
         elif anonymous or user_id is None:
             phone = None
         else:
-            name, telegram_id = contact or shown_as, str(user_id)
+            name = contact or shown_as
+            telegram_id = str(user_id) if channel == ChannelName.TELEGRAM else None
         names = self.names
         answered = self.local(answered_at) if answered_at else None
         on_time = answered_on_time(status, answered.date() if answered else None, due_on)
@@ -313,6 +318,7 @@ class _Converter:
             (self.ratings.get(rating) or rating) if rating else None,
             reopened or 0,
             files_text(stored),
+            CHANNEL_NAMES.get(channel, channel),
             name,
             phone,
             telegram_id,

@@ -26,6 +26,7 @@ ROW_FIELDS = (
     "code", "created_at", "category", "predicted_category", "confidence", "worker_type",
     "place", "latitude", "longitude", "text", "status", "answer", "answered_at",
     "kind", "desk", "district", "station_id", "due_on", "rating", "reopened", "attachments",
+    "channel",
     # identity: shown with --with-identity, otherwise masked where the text repeats it
     "anonymous", "user_id", "contact_name", "contact_phone", "display_name", "username",
 )  # fmt: skip

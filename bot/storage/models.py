@@ -18,7 +18,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -92,6 +94,8 @@ class Suggestion(Base):
     rating_reminded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # the station of the poster the worker came from (`/start st_<id>`), when they did
     station_id: Mapped[str | None] = mapped_column(String(40))
+    # the channel the case came by (bot.domain.channels.ChannelName)
+    channel: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
 
     __table_args__ = (Index("ix_suggestions_chat_summary", "chat_id", "summary_message_id"),)
 
@@ -197,4 +201,71 @@ class Template(Base):
     name: Mapped[str] = mapped_column(UserText, unique=True)
     text: Mapped[str] = mapped_column(UserText)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class WebDevice(Base):
+    """A browser of the web chat: the SHA-256 of its cookie's random token (never the token)
+    and the rider it belongs to (a one-time link adds a second device to the same rider)."""
+
+    __tablename__ = "web_devices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    rider_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class WebMessage(Base):
+    """A message in a rider's web chat, as the page shows it (`body`: the rendered message);
+    the chat's history, and the answers waiting for the rider's next visit."""
+
+    __tablename__ = "web_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    highlight: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class WebLink(Base):
+    """A one-time link that opens a rider's chat on another phone."""
+
+    __tablename__ = "web_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rider_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class WebRequest(Base):
+    """What the server answered to a request id the page made: a retried request gets the
+    same answer and is never carried out twice."""
+
+    __tablename__ = "web_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rider_id: Mapped[int] = mapped_column(BigInteger)
+    client_id: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    __table_args__ = (UniqueConstraint("rider_id", "client_id", name="uq_web_requests_client"),)
+
+
+class Upload(Base):
+    """A file a web rider sent (a photo, its metadata already stripped; a voice note),
+    referred to from a case's attachments as `up:<id>`."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rider_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    mime: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.storage import web
 from bot.storage.common import stamp
 from bot.storage.models import (
     Draft,
@@ -58,6 +59,7 @@ def erase_identity(
     _forget_examples(s, user_id, ids, mask)
     s.execute(update(Template).where(Template.created_by == user_id).values(created_by=None))
     s.execute(delete(Draft).where(Draft.user_id == user_id))
+    web.erase_rider(s, user_id)  # a web rider's devices, chat, links (nothing for others)
     s.execute(delete(User).where(User.id == user_id))
     return len(ids)
 

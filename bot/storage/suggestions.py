@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import CLOSED, CODE_PREFIX, MAX_REOPEN, NOTIFY_WORKER, Kind, Rating, Status
+from bot.domain.channels import WEB_BASE
 from bot.storage import drafts
 from bot.storage.common import autocommit, insert_for, per_dialect, stamp
 from bot.storage.models import (
@@ -30,7 +31,7 @@ SUGGESTION_FIELDS = frozenset({
     "text", "attachments", "latitude", "longitude", "place", "worker_type", "anonymous",
     "contact_name", "contact_phone", "category", "predicted_category", "confidence",
     "worker_category", "needs_review", "language", "kind", "desk", "district", "due_on",
-    "station_id",
+    "station_id", "channel",
 })  # fmt: skip
 _CLOSED = sorted(str(status) for status in CLOSED)
 
@@ -236,8 +237,10 @@ def intake_start(s: Session, user_id: int, since_utc: datetime) -> tuple[int, st
 
 @autocommit
 def last_update_id(s: Session) -> int:
-    """The highest update id a case was stored from (0 when none)."""
-    return int(s.scalar(select(func.max(Suggestion.source_update_id))) or 0)
+    """The highest Telegram update id a case was stored from (0 when none); web events are
+    numbered from WEB_BASE up and do not count."""
+    telegram = Suggestion.source_update_id < WEB_BASE
+    return int(s.scalar(select(func.max(Suggestion.source_update_id)).where(telegram)) or 0)
 
 
 @autocommit

@@ -76,6 +76,7 @@ class SuggestionView:
     rating: str | None = None
     rated_at: datetime | None = None
     station_id: str | None = None
+    channel: str = "telegram"
 
 
 @dataclass(frozen=True)
@@ -126,5 +127,5 @@ def suggestion_view(row: Suggestion, events: list[Event] | None = None) -> Sugge
         kind=str(row.kind or "suggestion"), desk=row.desk, district=row.district,
         due_on=row.due_on, extended=bool(row.extended), escalated_at=row.escalated_at,
         reopened=int(row.reopened or 0), rating=row.rating, rated_at=row.rated_at,
-        station_id=row.station_id,
+        station_id=row.station_id, channel=str(row.channel or "telegram"),
     )  # fmt: skip

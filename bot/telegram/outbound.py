@@ -14,6 +14,7 @@ from telegram import (
     ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -43,6 +44,7 @@ from bot.core.actions import (
 )
 from bot.core.events import Attachment
 from bot.core.ports import DeliveryError, Failure
+from bot.domain.voice import audio_format
 
 logger = logging.getLogger(__name__)
 TelegramMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
@@ -185,7 +187,13 @@ async def _recording(bot: Bot, chat_id: int, recording: Recording) -> None:
     """A voice note by its file_id; an audio file goes back as one (Telegram refuses a
     file_id of another type)."""
     note = recording.note
-    if note.audio:
+    if recording.data is not None:  # recorded in a browser (WebM or MP4 audio): as a file
+        known = audio_format(recording.data)
+        name = f"voice-{note.seconds}s.{known[0] if known else 'bin'}"
+        await bot.send_document(chat_id, InputFile(recording.data, filename=name),
+                                caption=recording.caption,
+                                message_thread_id=recording.thread)  # fmt: skip
+    elif note.audio:
         await bot.send_audio(chat_id, note.file_id, caption=recording.caption,
                              message_thread_id=recording.thread)  # fmt: skip
     else:

@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.core.cases import look
+from bot.core.channels import Channels
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Services
 from bot.core.engine import Engine
@@ -32,6 +33,8 @@ from bot.storage.db import describe
 from bot.telegram.app import App, build_application
 from bot.telegram.outbound import TelegramChannel
 from bot.telegram.updates import WebhookServer
+from bot.web.channel import WebChannel
+from bot.web.server import WebChat, WebServer
 from classifier import Classifier, DataError, ModelError, ensure_default_model
 from knowledge import KnowledgeError, KnowledgeHolder, sample_dir
 
@@ -76,6 +79,7 @@ class Prepared:
     services: Services
     engine: Engine
     app: App
+    web: WebChat
 
 
 def open_database(settings: Settings) -> Database:
@@ -121,11 +125,14 @@ def prepare(settings: Settings, clock: Clock | None = None) -> Prepared:
                            "check with `nuanxin kb check`") from None  # fmt: skip
     engine = Engine(services)
     app = build_application(services, engine)
-    channel = TelegramChannel(app.bot)
-    services.files = channel
-    outbox = Outbox(db, channel, services.clock, look(services))
+    # One outbox for both channels: a web rider's answers wait in their web chat even
+    # while the web server is off (WEB_PORT empty).
+    web_chat = WebChannel(db, services.clock, services.tz)
+    channels = Channels(TelegramChannel(app.bot), web_chat)
+    services.files = channels
+    outbox = Outbox(db, channels, services.clock, look(services))
     services.outbox = app.bot_data["outbox"] = outbox
-    return Prepared(services, engine, app)
+    return Prepared(services, engine, app, WebChat(services, engine, web_chat, channels))
 
 
 async def start_app(app: App, webhook: Webhook | None = None) -> None:
@@ -180,8 +187,29 @@ async def _close_requests(app: App) -> None:
         await request.shutdown()
 
 
+async def start_web(bot: Prepared, settings: Settings) -> WebServer | None:
+    """The web chat on WEB_LISTEN:WEB_PORT (None: WEB_PORT is empty). Started after the
+    Application, so the outbox and the engine are ready when the first rider arrives."""
+    if settings.web_port is None:
+        return None
+    server = WebServer(bot.web)
+    try:
+        await server.start(settings.web_listen, settings.web_port)
+    except OSError as exc:
+        raise StartupError(
+            f"cannot listen on {settings.web_listen}:{settings.web_port} ({exc.strerror}): "
+            "check WEB_LISTEN and WEB_PORT"
+        ) from None
+    bot.app.bot_data["web"] = server
+    logger.info("web chat on http://%s:%s/", settings.web_listen, server.port)
+    return server
+
+
 async def stop_app(app: App) -> None:
     """Stop taking updates, finish the current ones, release everything."""
+    web: WebServer | None = app.bot_data.pop("web", None)
+    if web is not None:
+        await web.stop()
     if app.updater and app.updater.running:
         await app.updater.stop()
     webhook: WebhookServer | None = app.bot_data.pop("webhook", None)
@@ -228,6 +256,7 @@ async def serve(settings: Settings) -> None:
     PID_FILE.write_text(f"{os.getpid()}\n", encoding="utf-8")
     try:
         await start_app(bot.app, webhook)
+        await start_web(bot, settings)
         mode = "webhook" if webhook else "long polling"
         logger.info("nuanxin is running (%s); press Ctrl+C to stop", mode)
         await stop.wait()

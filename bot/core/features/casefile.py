@@ -18,6 +18,7 @@ from typing import Any
 from bot.catalog import esc, label, t, t_html
 from bot.core import images
 from bot.core.actions import Action, Picture, Recording, Venue
+from bot.core.channels import MAX_VOICE_BYTES, kept
 from bot.core.context import Ctx
 from bot.core.dates import due_text
 from bot.core.events import Attachment, stored_file
@@ -193,7 +194,9 @@ async def photos(ctx: Ctx, s: SuggestionView) -> list[Action]:
     shown: list[Action] = []
     for file in _attachments(s.attachments):
         if isinstance(file, VoiceNote):
-            shown.append(Recording(file, caption=s.code))
+            recording = await _recording(ctx, s, file)
+            if recording is not None:
+                shown.append(recording)
             continue
         if not file.as_document:
             shown.append(Picture(file, caption=s.code))
@@ -202,6 +205,22 @@ async def photos(ctx: Ctx, s: SuggestionView) -> list[Action]:
         if clean is not None:
             shown.append(Picture(clean, caption=s.code))
     return shown
+
+
+async def _recording(ctx: Ctx, s: SuggestionView, note: VoiceNote) -> Recording | None:
+    """A voice note by the channel's reference; one the bot keeps (recorded on the web) as
+    its bytes."""
+    files = ctx.services.files
+    if not kept(note):
+        return Recording(note, caption=s.code)
+    if files is None:
+        return None
+    try:
+        data = await files.fetch(Attachment(note.file_id), MAX_VOICE_BYTES)
+    except DeliveryError as exc:
+        logger.warning("a voice note of %s not shown: %s", s.code, exc)
+        return None
+    return Recording(note, caption=s.code, data=data)
 
 
 def _attachments(stored: Iterable[str]) -> list[Attachment | VoiceNote]:

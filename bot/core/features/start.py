@@ -29,7 +29,9 @@ STATION_PAYLOAD = re.compile(r"st_([A-Za-z0-9][A-Za-z0-9_-]{0,39})")
 async def start(ctx: Ctx, args: str = "") -> None:
     """Greet the person and show the main menu; from a station's poster, then what they
     can do there."""
-    ctx.say(ctx.t("start", name=ctx.who.first_name), main_menu(ctx.lang))
+    # a web rider has no name: "师傅" is how riders are addressed anyway
+    name = ctx.who.first_name or ctx.t("start.no_name")
+    ctx.say(ctx.t("start", name=name), main_menu(ctx.lang))
     station = poster_station(ctx, args)
     if station is not None:
         ctx.say(ctx.t("start.station", station=station.title(ctx.lang)),

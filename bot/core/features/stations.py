@@ -11,9 +11,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import quote
 
 from bot.catalog import esc, label, t, t_html
+from bot.core import places
 from bot.core.actions import Button, Buttons, Delete, Key, Keys, Pinned, Request, Venue
 from bot.core.buttons import StationFilter, StationFilterKey, StationMore, StationView, encode
 from bot.core.context import Ctx, Services
@@ -22,7 +22,6 @@ from bot.core.memory import StationSearch
 from bot.core.places import distance_text, on_earth
 from knowledge import KnowledgeBase, Station
 from knowledge.districts import Place, district_key, fold
-from knowledge.geo import wgs84_to_gcj02
 
 SHOWN = 5  # stations per page
 MAX_QUERY = 40  # characters: a longer text is a question or a story, not a place
@@ -197,13 +196,8 @@ def _opens(station: Station, now: datetime, lang: str) -> str:
 
 
 def amap_url(station: Station, lang: str) -> str:
-    """A link that opens Amap (the app when installed) at the station: Amap wants GCJ-02."""
-    lat, lon = wgs84_to_gcj02(station.lat, station.lon)
-    name = quote(station.title(lang), safe="")
-    return (
-        f"https://uri.amap.com/marker?position={lon:.6f},{lat:.6f}&name={name}"
-        "&src=nuanxin&coordinate=gaode&callnative=1"
-    )
+    """A link that opens Amap (the app when installed) at the station."""
+    return places.amap_url(station.lat, station.lon, station.title(lang))
 
 
 def _item(n: int, found: Found, now: datetime, lang: str) -> str:

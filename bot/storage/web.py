@@ -1,0 +1,225 @@
+"""The web chat's own rows: devices, the chat as the page shows it, one-time links, the
+answers to request ids, and uploaded files. Tokens are kept as their SHA-256 only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.domain.channels import WEB_BASE
+from bot.storage.common import autocommit, stamp
+from bot.storage.models import Upload, WebDevice, WebLink, WebMessage, WebRequest
+
+HISTORY = 100  # messages the page gets back when it opens
+
+_DEVICE = select(WebDevice.rider_id, WebDevice.csrf).where(
+    WebDevice.token_hash == bindparam("token_hash")
+)
+_SEEN = (
+    update(WebDevice)
+    .where(WebDevice.token_hash == bindparam("device"))
+    .values(seen_at=bindparam("at"))
+)
+_ANSWER = select(WebRequest.response).where(
+    WebRequest.rider_id == bindparam("rider"), WebRequest.client_id == bindparam("client")
+)
+_AFTER = (
+    select(WebMessage.id, WebMessage.body, WebMessage.highlight)
+    .where(WebMessage.chat_id == bindparam("chat"), WebMessage.id > bindparam("after"))
+    .order_by(WebMessage.id)
+    .limit(HISTORY)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    rider_id: int
+    csrf: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    id: int
+    body: dict[str, Any]
+    highlight: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    id: int
+    rider_id: int | None
+    kind: str
+    mime: str
+    data: bytes
+
+
+@autocommit
+def device(s: Session, token_hash: str) -> Device | None:
+    row = s.connection().execute(_DEVICE, {"token_hash": token_hash}).first()
+    return Device(int(row[0]), str(row[1])) if row else None
+
+
+def new_device(
+    s: Session, token_hash: str, csrf: str, rider_id: int | None = None, *, now: datetime
+) -> Device:
+    """A browser seen for the first time: a new rider, or (from a one-time link) one more
+    device of `rider_id`. A new rider's id is WEB_BASE + the device's row id."""
+    row = WebDevice(token_hash=token_hash, rider_id=rider_id or 0, csrf=csrf, created_at=now,
+                    seen_at=now)  # fmt: skip
+    s.add(row)
+    s.flush()
+    if rider_id is None:
+        row.rider_id = WEB_BASE + row.id
+        s.flush()
+    return Device(row.rider_id, csrf)
+
+
+@autocommit
+def seen(s: Session, token_hash: str, *, now: datetime) -> None:
+    s.connection().execute(_SEEN, {"device": token_hash, "at": now})
+
+
+@autocommit
+def answered(s: Session, rider_id: int, client_id: str) -> dict[str, Any] | None:
+    """The answer already given to this request id, if any."""
+    return s.connection().scalar(_ANSWER, {"rider": rider_id, "client": client_id})
+
+
+def remember_answer(
+    s: Session, rider_id: int, client_id: str, response: dict[str, Any], *, now: datetime
+) -> dict[str, Any]:
+    """Keep the answer to a request id; when a concurrent retry kept one first, that one."""
+    try:
+        with s.begin_nested():
+            s.add(WebRequest(rider_id=rider_id, client_id=client_id, response=response,
+                             created_at=now))  # fmt: skip
+    except IntegrityError:
+        first = s.connection().scalar(_ANSWER, {"rider": rider_id, "client": client_id})
+        return first if first is not None else response
+    return response
+
+
+def forget_answers(s: Session, before: datetime) -> int:
+    """Request ids older than `before` (a retry comes within minutes, not days)."""
+    return (
+        s.connection().execute(delete(WebRequest).where(WebRequest.created_at < before)).rowcount
+        or 0
+    )
+
+
+def add_messages(
+    s: Session, chat_id: int, bodies: list[dict[str, Any]], highlight: bool, *, now: datetime
+) -> list[int]:
+    rows = [WebMessage(chat_id=chat_id, body=body, highlight=highlight, created_at=now)
+            for body in bodies]  # fmt: skip
+    s.add_all(rows)
+    s.flush()
+    return [row.id for row in rows]
+
+
+def replace_message(s: Session, chat_id: int, message_id: int, body: dict[str, Any]) -> bool:
+    """Change a message in place (an edit); False when it is not in this chat."""
+    done = s.connection().execute(
+        update(WebMessage)
+        .where(WebMessage.id == message_id, WebMessage.chat_id == chat_id)
+        .values(body=body)
+    )
+    return bool(done.rowcount)
+
+
+@autocommit
+def message(s: Session, chat_id: int, message_id: int) -> StoredMessage | None:
+    row = s.execute(
+        select(WebMessage.id, WebMessage.body, WebMessage.highlight).where(
+            WebMessage.id == message_id, WebMessage.chat_id == chat_id
+        )
+    ).first()
+    return StoredMessage(int(row[0]), dict(row[1]), bool(row[2])) if row else None
+
+
+def delete_message(s: Session, chat_id: int, message_id: int) -> None:
+    s.execute(delete(WebMessage).where(WebMessage.id == message_id, WebMessage.chat_id == chat_id))
+
+
+@autocommit
+def messages_after(s: Session, chat_id: int, after: int) -> list[StoredMessage]:
+    rows = s.connection().execute(_AFTER, {"chat": chat_id, "after": after})
+    return [StoredMessage(int(r[0]), dict(r[1]), bool(r[2])) for r in rows]
+
+
+@autocommit
+def history(s: Session, chat_id: int) -> list[StoredMessage]:
+    """The chat's last HISTORY messages, oldest first."""
+    rows = s.execute(
+        select(WebMessage.id, WebMessage.body, WebMessage.highlight)
+        .where(WebMessage.chat_id == chat_id)
+        .order_by(WebMessage.id.desc())
+        .limit(HISTORY)
+    ).all()
+    return [StoredMessage(int(r[0]), dict(r[1]), bool(r[2])) for r in reversed(rows)]
+
+
+def seen_highlights(s: Session, chat_id: int, up_to: int) -> None:
+    """The rider has had these messages shown: no longer new on the next visit."""
+    s.execute(
+        update(WebMessage)
+        .where(WebMessage.chat_id == chat_id, WebMessage.id <= up_to, WebMessage.highlight)
+        .values(highlight=False)
+    )
+
+
+def new_link(s: Session, token_hash: str, rider_id: int, minutes: int, *, now: datetime) -> None:
+    s.add(WebLink(token_hash=token_hash, rider_id=rider_id,
+                  expires_at=now + timedelta(minutes=minutes)))  # fmt: skip
+
+
+def redeem_link(s: Session, token_hash: str, *, now: datetime) -> int | None:
+    """The rider a one-time link opens, marking it used; None when unknown, used or old."""
+    done = s.connection().execute(
+        update(WebLink)
+        .where(
+            WebLink.token_hash == token_hash,
+            WebLink.used_at.is_(None),
+            WebLink.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    if not done.rowcount:
+        return None
+    return s.scalar(select(WebLink.rider_id).where(WebLink.token_hash == token_hash))
+
+
+def add_file(
+    s: Session, rider_id: int, kind: str, mime: str, data: bytes, *, now: datetime | None = None
+) -> int:
+    row = Upload(rider_id=rider_id, kind=kind, mime=mime, data=data, created_at=stamp(now))
+    s.add(row)
+    s.flush()
+    return row.id
+
+
+@autocommit
+def file(s: Session, file_id: int) -> StoredFile | None:
+    row = s.execute(
+        select(Upload.id, Upload.rider_id, Upload.kind, Upload.mime, Upload.data).where(
+            Upload.id == file_id
+        )
+    ).first()
+    if row is None:
+        return None
+    return StoredFile(int(row[0]), row[1], str(row[2]), str(row[3]), bytes(row[4]))
+
+
+def erase_rider(s: Session, rider_id: int) -> None:
+    """Everything the web chat kept of a rider (/delete_me): devices, chat, links, request
+    answers. Files stay while a case refers to them; the erasure detaches them."""
+    s.execute(delete(WebDevice).where(WebDevice.rider_id == rider_id))
+    s.execute(delete(WebMessage).where(WebMessage.chat_id == rider_id))
+    s.execute(delete(WebLink).where(WebLink.rider_id == rider_id))
+    s.execute(delete(WebRequest).where(WebRequest.rider_id == rider_id))
+    s.execute(update(Upload).where(Upload.rider_id == rider_id).values(rider_id=None))
