@@ -22,10 +22,21 @@ $(CJK_FONT):
 		echo "note: install a CJK font (Debian: fonts-wqy-microhei) for Chinese chart labels"; \
 	fi
 
+# The web chat's browser tests drive Debian's Chromium through its ChromeDriver (nothing is
+# downloaded from a browser vendor); without them those tests are skipped (CI: they fail).
+CHROMEDRIVER := /usr/bin/chromedriver
+
+$(CHROMEDRIVER):
+	@if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else \
+		echo "note: install chromium and chromium-driver (Debian) to run the browser tests"; \
+	fi
+
 demo: $(STAMP) $(CJK_FONT)
 	$(BIN)/nuanxin demo
 
-test: $(STAMP) $(CJK_FONT)
+test: $(STAMP) $(CJK_FONT) $(CHROMEDRIVER)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -26,7 +26,7 @@ from bot.storage.models import Upload
 from standin import StandIn
 from tests.botkit import RunningBot
 from tests.conftest import STAFF_CHAT, STAFF_ID
-from tests.harness import said
+from tests.harness import CODE, said
 from tests.test_deeplink import FIRST_FILE
 from tests.test_staff import answer_by_command, staff_in_group
 from tests.webkit import WebRider, new_id, node_text, suggest
@@ -287,3 +287,54 @@ async def test_a_one_time_link_opens_the_same_chat_once(web: RunningBot, rider: 
         assert phone.texts() == rider.texts()
         async with phone.client.get(path, allow_redirects=False) as response:
             assert response.status == 410
+
+
+# --- voice, erasure ---------------------------------------------------------------------------
+
+WEBM = b"\x1aE\xdf\xa3" + b"\x00" * 2000  # the first bytes of a browser's WebM recording
+
+
+async def test_a_recorded_voice_note_reaches_staff_as_its_file(
+    web: RunningBot, rider: WebRider, standin: StandIn
+) -> None:
+    await rider.command("suggest")
+    status, body = await rider.upload("voice", WEBM, "voice.webm", seconds="7.4")
+    assert status == 200, body
+    assert body["ops"][0]["message"]["kind"] == "voice"
+    rider.find(said("voice.ask_more", seconds=7))
+    status, refused = await rider.upload("voice", b"MZ not audio at all", "voice.webm", seconds="3")
+    assert status == 400 and refused["error"] == t("webchat.not_audio", "zh")
+    await rider.press_data("sg:done")
+    rider.find(said("suggest.pick_category"))  # no words: the rider chooses, as in Telegram
+    await rider.press_data("sg:c:care_services")
+    if said("suggest.ask_worker").search(rider.newest().text):
+        await rider.press_data("sg:w:rider")
+    await rider.text("跳过")
+    await rider.press_data("sg:anon")
+    await rider.press_data("sg:confirm")
+    code = CODE.search(rider.find(said("suggest.receipt")).text)
+    assert code is not None
+    stored = web.sync(suggestions.get, code.group(0))
+    assert stored is not None and [a.split(":")[0] for a in stored.attachments] == ["voice"]
+    staff = standin.group(STAFF_CHAT)
+    await staff.expect(code.group(0))
+    voice = await staff.reply()
+    assert voice.document is not None and voice.document.data == WEBM
+    assert voice.document.filename == "voice-7s.webm"
+
+
+async def test_delete_me_forgets_the_web_riders_devices_and_chat(
+    web: RunningBot, rider: WebRider
+) -> None:
+    code = await suggest(rider)
+    await rider.command("delete_me")
+    await rider.press_data("dm:yes")
+    rider.find(said("delete.done", count=1))
+    for table in ("web_devices", "web_messages", "web_links"):
+        assert table_count(web, f"SELECT COUNT(*) FROM {table}") == 0, table
+    stored = web.sync(suggestions.get, code)
+    assert stored is not None and stored.user_id is None and stored.channel == ChannelName.WEB
+    status, _ = await rider.post(
+        "/api/event", json={"id": new_id(), "type": "text", "text": "在吗"}
+    )
+    assert status == 403  # this browser is nobody now: the page reloads and starts afresh

@@ -466,6 +466,8 @@ class WebChat:
                 await outbox.settle(OUTBOX_WAIT)
         finally:
             ops.extend(self.chat.heard(rider.id))
+        if not self.services.memories.all_of(rider.id):  # /delete_me forgot them just now:
+            await self.services.db.run(web.erase_rider, rider.id)  # this answer is the last
         return ops
 
     def _kicks(self) -> int:
