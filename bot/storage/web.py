@@ -3,6 +3,7 @@ answers to request ids, and uploaded files. Tokens are kept as their SHA-256 onl
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +48,43 @@ class StoredMessage:
     id: int
     body: dict[str, Any]
     highlight: bool
+    added: bool = False  # written just now as a new message (an edit's fallback, say)
+
+
+@dataclass(frozen=True, slots=True)
+class Add:
+    """A new message in the chat."""
+
+    body: dict[str, Any]
+    highlight: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """An edit: new nodes (None keeps them) and buttons; `fallback` is added as a new
+    message when the one to edit is not in the chat (None: nothing happens)."""
+
+    message_id: int | None
+    nodes: list[Any] | None
+    buttons: list[Any]
+    fallback: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Remove:
+    message_id: int
+
+
+Write = Add | Change | Remove
+
+
+@dataclass(frozen=True, slots=True)
+class Remember:
+    """The answer to a request id, made from what the writes gave, kept with them."""
+
+    rider_id: int
+    client_id: str
+    answer: Callable[[list[StoredMessage | None]], dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,38 +150,52 @@ def forget_answers(s: Session, before: datetime) -> int:
     )
 
 
-def add_messages(
-    s: Session, chat_id: int, bodies: list[dict[str, Any]], highlight: bool, *, now: datetime
-) -> list[int]:
-    rows = [WebMessage(chat_id=chat_id, body=body, highlight=highlight, created_at=now)
-            for body in bodies]  # fmt: skip
-    s.add_all(rows)
-    s.flush()
-    return [row.id for row in rows]
+def write(
+    s: Session,
+    chat_id: int,
+    writes: Sequence[Write],
+    *,
+    now: datetime,
+    remember: Remember | None = None,
+) -> tuple[list[StoredMessage | None], dict[str, Any] | None]:
+    """Everything one request or one delivery does to a chat, in one transaction (and the
+    answer to the request id, when given): what each write gave, in order."""
+    results = [_write(s, chat_id, item, now) for item in writes]
+    if remember is None:
+        return results, None
+    answer = remember_answer(s, remember.rider_id, remember.client_id,
+                             remember.answer(results), now=now)  # fmt: skip
+    return results, answer
 
 
-def replace_message(s: Session, chat_id: int, message_id: int, body: dict[str, Any]) -> bool:
-    """Change a message in place (an edit); False when it is not in this chat."""
-    done = s.connection().execute(
-        update(WebMessage)
-        .where(WebMessage.id == message_id, WebMessage.chat_id == chat_id)
-        .values(body=body)
-    )
-    return bool(done.rowcount)
-
-
-@autocommit
-def message(s: Session, chat_id: int, message_id: int) -> StoredMessage | None:
-    row = s.execute(
-        select(WebMessage.id, WebMessage.body, WebMessage.highlight).where(
-            WebMessage.id == message_id, WebMessage.chat_id == chat_id
+def _write(s: Session, chat_id: int, item: Write, now: datetime) -> StoredMessage | None:
+    if isinstance(item, Add):
+        return _add(s, chat_id, item.body, item.highlight, now)
+    if isinstance(item, Remove):
+        s.execute(
+            delete(WebMessage).where(
+                WebMessage.id == item.message_id, WebMessage.chat_id == chat_id
+            )
         )
-    ).first()
-    return StoredMessage(int(row[0]), dict(row[1]), bool(row[2])) if row else None
+        return None
+    row = s.get(WebMessage, item.message_id) if item.message_id is not None else None
+    if row is None or row.chat_id != chat_id:
+        return _add(s, chat_id, item.fallback, False, now) if item.fallback else None
+    body = dict(row.body)
+    if item.nodes is not None:
+        body["nodes"] = item.nodes
+    body["buttons"] = item.buttons
+    row.body = body
+    return StoredMessage(row.id, body, row.highlight)
 
 
-def delete_message(s: Session, chat_id: int, message_id: int) -> None:
-    s.execute(delete(WebMessage).where(WebMessage.id == message_id, WebMessage.chat_id == chat_id))
+def _add(
+    s: Session, chat_id: int, body: dict[str, Any], highlight: bool, now: datetime
+) -> StoredMessage:
+    row = WebMessage(chat_id=chat_id, body=body, highlight=highlight, created_at=now)
+    s.add(row)
+    s.flush()
+    return StoredMessage(row.id, body, highlight, added=True)
 
 
 @autocommit

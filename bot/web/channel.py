@@ -7,25 +7,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
-from bot.catalog import Lang
 from bot.core.actions import (
     Action,
     Delete,
-    Document,
     Edit,
     Message,
-    Picture,
     Pinned,
     Posted,
-    Recording,
     Toast,
     Venue,
 )
 from bot.core.clock import Clock, naive_utc
-from bot.core.events import Attachment
+from bot.core.events import Attachment, Who
 from bot.core.ports import DeliveryError, Failure
 from bot.domain.channels import ChannelName, upload_id
 from bot.storage import Database, web
@@ -64,7 +60,7 @@ class WebChannel:
         waiting = self._listening.get(chat_id)
         if waiting is None:
             actions = [_as_new(a) for a in actions]
-        done = await self.apply(chat_id, actions, Lang.ZH, highlight=waiting is None)
+        done = await self.apply(chat_id, actions, highlight=waiting is None)
         if waiting is not None:
             waiting.extend(done.ops)
         return []
@@ -89,71 +85,116 @@ class WebChannel:
         self,
         chat_id: int,
         actions: Sequence[Action],
-        lang: str,
         *,
         highlight: bool = False,
         pressed: int | None = None,
     ) -> Applied:
-        """Carry out `actions` in the chat: store what it shows, return the page's ops."""
-        done = Applied()
-        for action in actions:
-            if isinstance(action, Toast):
-                done.ops.append({"op": "toast", "text": render.plain(action.text),
-                                 "alert": action.alert})  # fmt: skip
-            elif isinstance(action, Edit):
-                await self._edit(chat_id, action, pressed, lang, done)
-            elif isinstance(action, Delete):
-                await self.db.run(web.delete_message, chat_id, action.message_id)
-                done.ops.append({"op": "delete", "id": action.message_id})
-            else:
-                await self._show(chat_id, action, lang, highlight, done)
-        return done
+        """Carry out `actions` in the chat in one transaction: the page's ops."""
+        plan = self.plan(chat_id, actions, highlight=highlight, pressed=pressed)
+        results, _ = await self.db.run(web.write, chat_id, plan.writes, now=self.stamp())
+        return plan.done(results)
 
-    async def _show(
+    def plan(
         self,
         chat_id: int,
-        action: Message | Venue | Picture | Document | Recording,
-        lang: str,
+        actions: Sequence[Action],
+        *,
+        highlight: bool = False,
+        pressed: int | None = None,
+        said: render.Body | None = None,
+    ) -> Plan:
+        """What `actions` write to the chat and show on the page, before anything is
+        written; `said`: the rider's own message, first."""
+        plan = Plan(chat_id)
+        at = self.clock.now().astimezone(self.tz)
+        if said is not None:
+            plan.show(said.json(at), highlight=False)
+        for action in actions:
+            if isinstance(action, Toast):
+                plan.op({"op": "toast", "text": render.plain(action.text), "alert": action.alert})
+            elif isinstance(action, Edit):
+                target = action.message_id if action.message_id is not None else pressed
+                nodes = render.nodes(action.text) if action.text is not None else None
+                fallback = None
+                if action.or_send and action.text is not None:
+                    fallback = render.Body("text", nodes or [], render.buttons(action.markup))
+                plan.change(target, nodes, render.buttons(action.markup),
+                            fallback.json(at) if fallback else None)  # fmt: skip
+            elif isinstance(action, Delete):
+                plan.remove(action.message_id)
+            else:
+                body = render.body_of(action)
+                markup = action.markup if isinstance(action, Message) else None
+                keys = render.keys(markup)
+                if render.changes_keys(markup):
+                    body.extra["keys"] = keys
+                pin = action.pin_for if isinstance(action, Venue) else None
+                plan.show(body.json(at), highlight, keys_change=render.changes_keys(markup),
+                          keys=keys, pin=pin)  # fmt: skip
+        return plan
+
+    def stamp(self) -> datetime:
+        return naive_utc(self.clock.now())
+
+
+@dataclass
+class Plan:
+    """The writes a list of actions makes in one web chat, and how each result becomes
+    the page's ops (a new message's id is known only once it is written)."""
+
+    chat_id: int
+    writes: list[web.Write] = field(default_factory=list)
+    _steps: list[tuple[int | None, Any]] = field(default_factory=list)
+
+    def op(self, op: Op) -> None:
+        self._steps.append((None, op))
+
+    def show(
+        self,
+        body: dict[str, Any],
         highlight: bool,
-        done: Applied,
+        *,
+        keys_change: bool = False,
+        keys: Any = None,
+        pin: Who | None = None,
     ) -> None:
-        body = render.body_of(action, lang)
-        markup = action.markup if isinstance(action, Message) else None
-        keys_change = render.changes_keys(markup)
-        keys = render.keys(markup)
-        if keys_change:
-            body.extra["keys"] = keys
-        message = await self.add(chat_id, body, highlight)
-        done.ops.append({"op": "message", "message": message})
-        if keys_change:
-            done.ops.append({"op": "keys", "keys": keys})
-        if isinstance(action, Venue) and action.pin_for is not None:
-            done.pins.append(Pinned(action.pin_for, chat_id, message["id"]))
+        self._steps.append((len(self.writes), ("show", keys_change, keys, pin)))
+        self.writes.append(web.Add(body, highlight))
 
-    async def add(self, chat_id: int, body: render.Body, highlight: bool = False) -> Op:
-        """Keep one message in the chat; the message as the page gets it."""
-        at = self.clock.now()
-        data = body.json(at.astimezone(self.tz))
-        [number] = await self.db.run(web.add_messages, chat_id, [data], highlight,
-                                     now=naive_utc(at))  # fmt: skip
-        return {"id": number, "highlight": highlight, **data}
-
-    async def _edit(
-        self, chat_id: int, edit: Edit, pressed: int | None, lang: str, done: Applied
+    def change(
+        self,
+        message_id: int | None,
+        nodes: list[Any] | None,
+        buttons: list[list[dict[str, str]]],
+        fallback: dict[str, Any] | None,
     ) -> None:
-        target = edit.message_id if edit.message_id is not None else pressed
-        stored = await self.db.run(web.message, chat_id, target) if target is not None else None
-        if stored is None:
-            if edit.or_send and edit.text is not None:
-                await self._show(chat_id, Message(edit.text, edit.markup), lang, False, done)
-            return
-        body = dict(stored.body)
-        if edit.text is not None:
-            body["nodes"] = render.nodes(edit.text)
-        body["buttons"] = render.buttons(edit.markup)
-        await self.db.run(web.replace_message, chat_id, stored.id, body)
-        shown = {"id": stored.id, "highlight": stored.highlight, **body}
-        done.ops.append({"op": "edit", "id": stored.id, "message": shown})
+        self._steps.append((len(self.writes), ("change",)))
+        self.writes.append(web.Change(message_id, nodes, buttons, fallback))
+
+    def remove(self, message_id: int) -> None:
+        self.writes.append(web.Remove(message_id))
+        self.op({"op": "delete", "id": message_id})
+
+    def done(self, results: Sequence[web.StoredMessage | None]) -> Applied:
+        """The page's ops and the pins placed, from what the writes gave."""
+        applied = Applied()
+        for index, step in self._steps:
+            if index is None:
+                applied.ops.append(step)
+                continue
+            stored = results[index]
+            if stored is None:
+                continue  # an edit of a message that is not there (and no fallback)
+            message = {"id": stored.id, "highlight": stored.highlight, **stored.body}
+            if step[0] == "change" and not stored.added:
+                applied.ops.append({"op": "edit", "id": stored.id, "message": message})
+                continue
+            applied.ops.append({"op": "message", "message": message})
+            if step[0] == "show" and step[1]:
+                applied.ops.append({"op": "keys", "keys": step[2]})
+            if step[0] == "show" and step[3] is not None:
+                applied.pins.append(Pinned(step[3], self.chat_id, stored.id))
+        return applied
 
 
 def _as_new(action: Action) -> Action:

@@ -119,7 +119,7 @@ class Body:
                 "buttons": self.buttons, "at": at.isoformat(), **self.extra}  # fmt: skip
 
 
-def body_of(action: Message | Venue | Picture | Document | Recording, lang: str) -> Body:
+def body_of(action: Message | Venue | Picture | Document | Recording) -> Body:
     """A message the bot sends, as the page shows it."""
     if isinstance(action, Message):
         markup = None if isinstance(action.markup, AskReply) else action.markup

@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import secrets
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -52,7 +53,7 @@ from bot.domain.voice import VoiceNote, audio_format
 from bot.storage import users, web
 from bot.storage.web import Device
 from bot.web import render
-from bot.web.channel import Op, WebChannel
+from bot.web.channel import Op, Plan, WebChannel
 from bot.web.labels import LABELS
 
 logger = logging.getLogger(__name__)
@@ -82,7 +83,15 @@ LINK_USED = (
     '<title>暖新</title><p>{text}</p><p><a href="/">OK</a></p></html>'
 )
 OUTBOX_WAIT = 3.0  # seconds a request waits for its receipt; later, the page's poll finds it
+DEVICES_CACHED = 100_000
 IP_FACTOR = 20  # riders behind one carrier address (CGNAT) share its bucket
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """The answer to a request, already kept with the request's writes."""
+
+    answer: dict[str, Any]
 
 
 class Refused(Exception):
@@ -136,6 +145,9 @@ class WebChat:
             clock=clock,
         )
         self._locks: dict[int, asyncio.Lock] = {}
+        # device token hash -> device: every request names one; a rider's devices change
+        # only when a link adds one (not cached until used) or /delete_me drops them all
+        self._devices: OrderedDict[str, Device] = OrderedDict()
 
     def app(self) -> aio.Application:
         app = aio.Application(client_max_size=MAX_REQUEST, middlewares=[self._guard])
@@ -204,7 +216,7 @@ class WebChat:
         token = request.cookies.get(COOKIE, "")
         device = None
         if TOKEN.fullmatch(token):
-            device = await self.services.db.run(web.device, token_hash(token))
+            device = await self._device(token_hash(token))
         new_token = None
         if device is None:
             if not create:
@@ -215,6 +227,22 @@ class WebChat:
                 web.new_device, token_hash(new_token), secrets.token_urlsafe(24), now=self._now()
             )
         return Rider(device, await self._lang(request, device.rider_id), new_token)
+
+    async def _device(self, hashed: str) -> Device | None:
+        device = self._devices.get(hashed)
+        if device is not None:
+            self._devices.move_to_end(hashed)
+            return device
+        device = await self.services.db.run(web.device, hashed)
+        if device is not None:
+            self._devices[hashed] = device
+            if len(self._devices) > DEVICES_CACHED:
+                self._devices.popitem(last=False)
+        return device
+
+    def _forget_devices(self, rider_id: int) -> None:
+        for hashed in [k for k, d in self._devices.items() if d.rider_id == rider_id]:
+            del self._devices[hashed]
 
     async def _lang(self, request: aio.Request, rider_id: int) -> Lang:
         """The language the rider chose (/language), else their browser's."""
@@ -310,35 +338,40 @@ class WebChat:
     async def event(self, request: aio.Request) -> aio.StreamResponse:
         rider = await self._poster(request)
         data = await self._json(request)
-        return await self._once(rider, data.get("id"), lambda: self._event(rider, data))
+        return await self._once(rider, data.get("id"), lambda cid: self._event(rider, cid, data))
 
     async def upload(self, request: aio.Request) -> aio.StreamResponse:
         rider = await self._poster(request)
         form = await request.post()
-        return await self._once(rider, form.get("id"), lambda: self._upload(rider, form))
+        return await self._once(rider, form.get("id"), lambda cid: self._upload(rider, cid, form))
 
     async def offline(self, request: aio.Request) -> aio.StreamResponse:
         rider = await self._poster(request)
         form = await request.post()
-        return await self._once(rider, form.get("id"), lambda: self._offline(rider, form))
+        return await self._once(rider, form.get("id"), lambda cid: self._offline(rider, cid, form))
 
     async def _once(
         self,
         rider: Rider,
         client_id: object,
-        act: Callable[[], Awaitable[dict[str, Any]]],
+        act: Callable[[str], Awaitable[dict[str, Any] | Done]],
     ) -> aio.StreamResponse:
-        """Carry out a request once per id, in order per rider; a retry gets the first answer."""
+        """Carry out a request once per id, in order per rider; a retry gets the first
+        answer. `act` returns the answer to keep, or `Done` when it kept it itself (in the
+        transaction of its writes)."""
         if not isinstance(client_id, str) or not CLIENT_ID.fullmatch(client_id):
             raise Refused(400, "webchat.bad_request")
         db = self.services.db
         async with self._lock(rider.id):
             answer = await db.run(web.answered, rider.id, client_id)
             if answer is None:
-                answer = await act()
-                answer["lang"] = self._current_lang(rider)  # /language may have changed it
-                answer = await db.run(web.remember_answer, rider.id, client_id, answer,
-                                      now=self._now())  # fmt: skip
+                made = await act(client_id)
+                if isinstance(made, Done):
+                    answer = made.answer
+                else:
+                    made["lang"] = self._current_lang(rider)
+                    answer = await db.run(web.remember_answer, rider.id, client_id, made,
+                                          now=self._now())  # fmt: skip
         return aio.json_response(answer)
 
     def _lock(self, rider_id: int) -> asyncio.Lock:
@@ -355,9 +388,9 @@ class WebChat:
             raise Refused(400, "webchat.bad_request")
         return data
 
-    async def _event(self, rider: Rider, data: dict[str, Any]) -> dict[str, Any]:
+    async def _event(self, rider: Rider, client_id: str, data: dict[str, Any]) -> Done:
         body, said, pressed = self._body(data, rider.lang)
-        return {"ops": await self._run(rider, str(data["id"]), body, said, pressed)}
+        return await self._run(rider, client_id, body, said, pressed)
 
     def _body(self, data: dict[str, Any], lang: Lang) -> tuple[Body, str | None, int | None]:
         """The event the JSON describes, what the rider's own bubble says, the message a
@@ -387,7 +420,7 @@ class WebChat:
             return Contact(phone, own=True), phone, None
         raise Refused(400, "webchat.bad_request")
 
-    async def _upload(self, rider: Rider, form: Any) -> dict[str, Any]:
+    async def _upload(self, rider: Rider, client_id: str, form: Any) -> Done:
         """A photo (checked by its bytes, re-encoded without metadata) or a voice note."""
         file = form.get("file")
         if not isinstance(file, FileField):
@@ -414,7 +447,7 @@ class WebChat:
             shown = render.Body("voice", [], sender="me", extra={"src": f"/api/file/{number}"})
         else:
             raise Refused(400, "webchat.bad_request")
-        return {"ops": await self._run(rider, str(form["id"]), body, shown, None)}
+        return await self._run(rider, client_id, body, shown, None)
 
     async def _photo(self, rider: Rider, data: bytes) -> int:
         if len(data) > images.MAX_BYTES:
@@ -426,10 +459,11 @@ class WebChat:
         return await self.services.db.run(web.add_file, rider.id, "photo", "image/jpeg", clean,
                                           now=self._now())  # fmt: skip
 
-    async def _offline(self, rider: Rider, form: Any) -> dict[str, Any]:
+    async def _offline(self, rider: Rider, client_id: str, form: Any) -> dict[str, Any]:
         text = form.get("text")
         if not isinstance(text, str):
             raise Refused(400, "webchat.bad_request")
+        text = text[:MAX_TEXT]
         where = _position(form.get("latitude"), form.get("longitude"))
         photos: tuple[Attachment, ...] = ()
         file = form.get("file")
@@ -439,50 +473,71 @@ class WebChat:
         code: list[str] = []
 
         async def submit(ctx: Ctx) -> None:
-            code.append(await offline.submit(ctx, text[:MAX_TEXT], photos, where))
+            code.append(await offline.submit(ctx, text, photos, where))
 
-        event = Event(self._who(rider), Text(text[:MAX_TEXT]), event_number(rider.id, form["id"]))
-        own = await self.chat.add(rider.id, render.mine(text[:MAX_TEXT]))
+        event = Event(self._who(rider), Text(text), event_number(rider.id, client_id))
         actions = await self.engine.call(event, submit)
-        ops = [{"op": "message", "message": own}, *await self._carry_out(rider, actions, None)]
-        return {"ops": ops, "code": code[0] if code else None}
+        own = await self._others(rider, actions)
+        plan = self.chat.plan(rider.id, own, said=render.mine(text))
+        results, _ = await self.services.db.run(web.write, rider.id, plan.writes, now=self._now())
+        return {"ops": await self._shown(plan, results), "code": code[0] if code else None}
 
     async def _run(
         self, rider: Rider, client_id: str, body: Body, said: str | render.Body | None,
         pressed: int | None,
-    ) -> list[Op]:  # fmt: skip
-        """The rider's own bubble (kept in their chat), then what the core answers."""
-        ops: list[Op] = []
-        if said is not None:
-            shown = render.mine(said) if isinstance(said, str) else said
-            ops.append({"op": "message", "message": await self.chat.add(rider.id, shown)})
+    ) -> Done:  # fmt: skip
+        """The rider's own bubble, then what the core answers: written to their chat with
+        the answer to the request id, in one transaction. When the event queued a delivery
+        (a receipt), the answer waits for it (a few seconds at most) and carries it too."""
+        shown = render.mine(said) if isinstance(said, str) else said
         event = Event(self._who(rider), body, event_number(rider.id, client_id))
-        outbox, kicks = self.services.outbox, self._kicks()
+        db, outbox, kicks = self.services.db, self.services.outbox, self._kicks()
         self.chat.listen(rider.id)
         try:
             actions = await self.engine.handle(event)
-            ops.extend(await self._carry_out(rider, actions, pressed))
-            if outbox is not None and self._kicks() != kicks:  # a receipt: in this answer
+            plan = self.chat.plan(rider.id, await self._others(rider, actions), pressed=pressed,
+                                  said=shown)  # fmt: skip
+            queued = outbox is not None and self._kicks() != kicks
+            remember = None if queued else web.Remember(
+                rider.id, client_id, lambda results: self._answer(rider, plan.done(results).ops)
+            )  # fmt: skip
+            results, answer = await db.run(web.write, rider.id, plan.writes, now=self._now(),
+                                           remember=remember)  # fmt: skip
+            ops = await self._shown(plan, results)
+            if queued and outbox is not None:
                 await outbox.settle(OUTBOX_WAIT)
         finally:
-            ops.extend(self.chat.heard(rider.id))
+            heard = self.chat.heard(rider.id)
+        if answer is None:
+            answer = await db.run(web.remember_answer, rider.id, client_id,
+                                  self._answer(rider, ops + heard), now=self._now())  # fmt: skip
         if not self.services.memories.all_of(rider.id):  # /delete_me forgot them just now:
-            await self.services.db.run(web.erase_rider, rider.id)  # this answer is the last
-        return ops
+            await db.run(web.erase_rider, rider.id)  # this answer is their last
+            self._forget_devices(rider.id)
+        return Done(answer)
+
+    def _answer(self, rider: Rider, ops: list[Op]) -> dict[str, Any]:
+        return {"ops": ops, "lang": self._current_lang(rider)}
+
+    async def _shown(self, plan: Plan, results: list[web.StoredMessage | None]) -> list[Op]:
+        """The page's ops of a written plan; its station pins reported to the engine."""
+        done = plan.done(results)
+        if done.pins:
+            await self.engine.posted(done.pins)
+        return done.ops
 
     def _kicks(self) -> int:
         outbox = self.services.outbox
         return outbox.kicks if outbox is not None else 0
 
-    async def _carry_out(
-        self, rider: Rider, actions: list[Action], pressed: int | None
-    ) -> list[Op]:
-        """The rider's part into their chat (ops for the page); an action for another chat
-        (a staff chat) through its channel."""
-        own = [a for a in actions if getattr(a, "chat", None) in (None, rider.id)]
+    async def _others(self, rider: Rider, actions: list[Action]) -> list[Action]:
+        """Carry out the actions for other chats (a staff chat) through their channel; the
+        rider's own, to be written to their chat."""
+        own: list[Action] = []
         for action in actions:
             chat = getattr(action, "chat", None)
             if chat is None or chat == rider.id:
+                own.append(action)
                 continue
             try:
                 posted = await self.channels.perform(chat, [action])
@@ -491,10 +546,7 @@ class WebChat:
                 continue
             if posted:
                 await self.engine.posted(posted)
-        done = await self.chat.apply(rider.id, own, rider.lang, pressed=pressed)
-        if done.pins:
-            await self.engine.posted(done.pins)
-        return done.ops
+        return own
 
     def _who(self, rider: Rider) -> Who:
         return Who(ChannelName.WEB.value, rider.id, rider.id, private=True,
