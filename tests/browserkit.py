@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import pytest
 from selenium import webdriver
@@ -161,9 +161,7 @@ class Page:
 
     def _open(self, path: str = "/") -> None:
         self.driver.get(self.base + path)
-        self.wait().until(
-            lambda d: d.execute_script("return document.readyState") == "complete"
-        )
+        self.wait().until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     async def open(self, path: str = "/") -> None:
         """Load the page (it fetches its session and, in an empty chat, greets)."""
@@ -186,7 +184,7 @@ class Page:
         return await self.call(self._texts)
 
     def _message(self, pattern: re.Pattern[str], timeout: float) -> WebElement:
-        def found(driver: WebDriver) -> WebElement | bool:
+        def found(driver: WebDriver) -> WebElement | Literal[False]:
             items = driver.find_elements(By.CSS_SELECTOR, "#messages > li.msg[data-msg-id]")
             for item in reversed(items):
                 if pattern.search(item.text):
@@ -207,7 +205,7 @@ class Page:
     async def find(self, css: str, timeout: float = WAIT) -> WebElement:
         """The first element matching `css`, once it is present."""
 
-        def present(driver: WebDriver) -> WebElement | bool:
+        def present(driver: WebDriver) -> WebElement | Literal[False]:
             found = driver.find_elements(By.CSS_SELECTOR, css)
             return found[0] if found else False
 
@@ -225,6 +223,15 @@ class Page:
         """Wait until `check(driver)` is truthy (its value), else fail saying `what`."""
         return await self.call(self._until, check, what, timeout)
 
+    async def shown(self, css: str) -> bool:
+        """Whether an element matching `css` is on the page and displayed."""
+
+        def displayed() -> bool:
+            found = self.driver.find_elements(By.CSS_SELECTOR, css)
+            return bool(found) and found[0].is_displayed()
+
+        return await self.call(displayed)
+
     async def script(self, source: str, *args: Any) -> Any:
         return await self.call(self.driver.execute_script, source, *args)
 
@@ -240,7 +247,7 @@ class Page:
             element.click()
 
     def _tap(self, css: str, timeout: float) -> None:
-        def ready(driver: WebDriver) -> WebElement | bool:
+        def ready(driver: WebDriver) -> WebElement | Literal[False]:
             for element in reversed(driver.find_elements(By.CSS_SELECTOR, css)):
                 if element.is_displayed() and element.is_enabled():
                     return element
@@ -254,7 +261,7 @@ class Page:
         await self.call(self._tap, css, timeout)
 
     def _press(self, label: str, timeout: float) -> None:
-        def ready(driver: WebDriver) -> WebElement | bool:
+        def ready(driver: WebDriver) -> WebElement | Literal[False]:
             buttons = driver.find_elements(By.CSS_SELECTOR, "#messages button.btn, #keys .key")
             for element in reversed(buttons):
                 if element.text.strip() == label and element.is_enabled():
@@ -335,8 +342,7 @@ class Page:
     async def foreign_resources(self) -> list[str]:
         """Every resource the page loaded from anywhere but its own origin."""
         names: list[str] = await self.script(
-            "return performance.getEntriesByType('resource').map(function (e) {"
-            " return e.name; });"
+            "return performance.getEntriesByType('resource').map(function (e) { return e.name; });"
         )
         return [name for name in names if not name.startswith(self.base + "/")]
 

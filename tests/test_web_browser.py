@@ -69,13 +69,6 @@ def cases(web: RunningBot) -> list[tuple[str, str]]:
         return [(str(code), str(words)) for code, words in rows]
 
 
-def faq_answer(entry_id: str) -> str:
-    """An entry's Chinese answer, as the sample FAQ file has it."""
-    data = yaml.safe_load((sample_dir() / "faq.yaml").read_text("utf-8"))
-    entry = next(e for e in data["entries"] if e["id"] == entry_id)
-    return str(entry["answer"])
-
-
 def squeeze(words: str) -> str:
     return re.sub(r"\s+", "", words)
 
@@ -93,8 +86,10 @@ async def to_summary(page: Page, photo: Path | None, words: str = SUGGESTION) ->
     sure = said("suggest.ask_category").search(await page.call(lambda: question.text))
     await page.press_data("sg:c:yes" if sure else "sg:c:unsure")
     await page.until(
-        lambda d: said("suggest.ask_worker").search(last_bot_text(d))
-        or said("suggest.ask_location").search(last_bot_text(d)),
+        lambda d: (
+            said("suggest.ask_worker").search(last_bot_text(d))
+            or said("suggest.ask_location").search(last_bot_text(d))
+        ),
         "no question after the category",
     )
     if said("suggest.ask_worker").search(await page.call(last_bot_text, page.driver)):
@@ -127,6 +122,7 @@ async def test_a_suggestion_made_in_the_page_reaches_staff_and_the_answer_comes_
     found = CODE.search(await page.call(lambda: receipt.text))
     assert found is not None
     code = found.group(0)
+    assert not await page.shown("#keys")  # the keyboard went once its key was used
 
     stored = web.sync(suggestions.get, code)
     assert stored is not None and stored.channel == ChannelName.WEB
@@ -159,11 +155,14 @@ async def test_a_suggestion_made_in_the_page_reaches_staff_and_the_answer_comes_
 # --- a question the FAQ answers, nearby stations ----------------------------------------------
 
 
-async def test_a_question_from_the_faq_is_answered_in_the_page(page: Page) -> None:
+async def test_a_question_from_the_faq_is_answered_in_the_page_opened_at_a_station(
+    page: Page,
+) -> None:
     data = yaml.safe_load((sample_dir() / "faq.yaml").read_text("utf-8"))
     entry = next(e for e in data["entries"] if e["id"] == "station-hours")
-    await page.open("/")
-    await page.message(said("start", name=t("start.no_name", "zh")))
+    await page.open("/?st=u-xlt-02")  # a station's poster
+    await page.message(said("start.station", station=stations()["u-xlt-02"]))
+    assert await page.call(lambda: page.driver.current_url) == page.base + "/"  # query gone
     await page.type(entry["question"])
     answer = squeeze(entry["answer"])
     await page.until(
@@ -172,10 +171,11 @@ async def test_a_question_from_the_faq_is_answered_in_the_page(page: Page) -> No
     await page.check_clean()
 
 
-def station_names() -> set[str]:
+def stations() -> dict[str, str]:
+    """The sample stations: id -> Chinese name."""
     path = sample_dir() / "stations.csv"
     lines = [line for line in path.read_text("utf-8-sig").splitlines() if not line.startswith("#")]
-    return {row["name"] for row in csv.DictReader(lines)}
+    return {row["id"]: row["name"] for row in csv.DictReader(lines)}
 
 
 async def test_nearby_stations_after_sharing_the_location(page: Page) -> None:
@@ -184,20 +184,33 @@ async def test_nearby_stations_after_sharing_the_location(page: Page) -> None:
     await page.message(said("stations.ask"))
     await page.tap('#keys .key[data-request="location"]')
     listed = await page.message(said("stations.header", filter=""))
+    assert not await page.shown("#keys")
     names = await page.call(
         lambda: [b.text for b in listed.find_elements(By.CSS_SELECTOR, ".text b")]
     )
-    known = station_names()
-    assert names and all(name in known for name in names[1:]), names
+    known = set(stations().values())
+    assert len(names) > 1 and all(name in known for name in names[1:]), names  # [0]: header
     links = await page.call(
-        lambda: [(a.text, a.get_attribute("href") or "")
-                 for a in listed.find_elements(By.CSS_SELECTOR, ".text a")]  # fmt: skip
+        lambda: [
+            (a.text, a.get_attribute("href") or "")
+            for a in listed.find_elements(By.CSS_SELECTOR, ".text a")
+        ]
     )
     assert links and all(
         said("stations.nav").fullmatch(label) and href.startswith("https://uri.amap.com/")
         for label, href in links
     ), links
     await page.check_clean()
+
+
+async def test_a_keyboard_used_once_stays_gone_after_a_reload(page: Page) -> None:
+    await page.open("/")
+    await page.press(t("menu.stations", "zh"))
+    await page.tap('#keys .key[data-request="location"]')
+    await page.message(said("stations.header", filter=""))
+    await page.reload()
+    await page.message(said("stations.header", filter=""))
+    assert not await page.shown("#keys")
 
 
 # --- offline ----------------------------------------------------------------------------------
@@ -211,12 +224,12 @@ async def test_a_draft_written_offline_is_sent_once_when_the_network_is_back(
     await page.message(said("start", name=t("start.no_name", "zh")))
     await page.set_offline(True)
     await page.until(
-        lambda d: d.find_element("id", "offline").is_displayed(), "no offline composer"
+        lambda d: d.find_element(By.ID, "offline").is_displayed(), "no offline composer"
     )
-    await page.call(lambda: page.driver.find_element("id", "offline-text").send_keys(words))
+    await page.call(lambda: page.driver.find_element(By.ID, "offline-text").send_keys(words))
     await page.tap("#offline-save")
     await page.until(
-        lambda d: d.find_element("id", "toast").text == t("web.offline_saved", "zh"),
+        lambda d: d.find_element(By.ID, "toast").text == t("web.offline_saved", "zh"),
         "the page does not say the draft is saved",
     )
     assert len(await page.script("return JSON.parse(localStorage.getItem('nx.outbox'))")) == 1
@@ -228,9 +241,8 @@ async def test_a_draft_written_offline_is_sent_once_when_the_network_is_back(
     assert code is not None and cases(web) == [(code.group(0), words)]
     assert await page.script("return JSON.parse(localStorage.getItem('nx.outbox'))") == []
 
-    await page.reload()
+    await page.reload()  # the page starts again: nothing left to send
     await page.message(RECEIPT)
-    await page.poke()
     assert cases(web) == [(code.group(0), words)]
     assert await page.script("return JSON.parse(localStorage.getItem('nx.outbox') || '[]')") == []
     await page.check_clean()

@@ -8,6 +8,7 @@ the bot's flood rules; the page loads nothing from anywhere else (CSP)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import html
@@ -113,6 +114,23 @@ class Rider:
     @property
     def id(self) -> int:
         return self.device.rider_id
+
+
+@functools.cache
+def page_labels(lang: Lang) -> dict[str, str]:
+    """The page's own labels in a language (the catalog is read once per process)."""
+    return {key: t(key, lang) for key in LABELS}
+
+
+def open_keys(shown: list[dict[str, Any]]) -> Any:
+    """The keyboard the chat shows now: the last one a message brought, unless the rider
+    wrote since (keyboards go after one use, as in Telegram)."""
+    for message in reversed(shown):
+        if message.get("from") == "me":
+            return None
+        if "keys" in message:
+            return message["keys"]
+    return None
 
 
 def token_hash(token: str) -> str:
@@ -299,11 +317,11 @@ class WebChat:
         db = self.services.db
         stored = await db.run(web.history, rider.id)
         shown = [{"id": m.id, "highlight": m.highlight, **m.body} for m in stored]
-        keys = next((m["keys"] for m in reversed(shown) if "keys" in m), None)
+        keys = open_keys(shown)
         last = stored[-1].id if stored else 0
         if any(m.highlight for m in stored):
             await db.run(web.seen_highlights, rider.id, last)
-        labels = {key: t(key, rider.lang) for key in LABELS}
+        labels = page_labels(rider.lang)
         body = {"csrf": rider.device.csrf, "lang": rider.lang.value, "labels": labels,
                 "messages": shown, "keys": keys, "last": last}  # fmt: skip
         await db.run(web.seen, token_hash(rider.new_token or request.cookies[COOKIE]),

@@ -569,9 +569,11 @@
     E.keys.hidden = !E.keys.childNodes.length;
   }
 
+  /* A key answers the question it came with, once: like Telegram's one-time keyboards (the
+   * bot never takes them away itself), the keyboard goes when a key has been used. */
   function onKey(k) {
     if (k.request === 'location') {
-      locate();
+      locate(true);
     } else if (k.request === 'contact') {
       S.phoneMode = true;
       E.input.setAttribute('inputmode', 'tel');
@@ -579,6 +581,7 @@
       E.input.focus();
       showToast(L('web.phone_hint'));
     } else {
+      renderKeys(null);
       sendText(k.label);
     }
   }
@@ -1265,7 +1268,7 @@
     E.input.focus();
   }
 
-  function locate() {
+  function locate(fromKey) {
     if (!navigator.geolocation || window.isSecureContext === false) {
       showToast(L('web.location_unsupported'));
       focusInput();
@@ -1282,6 +1285,7 @@
           showToast(L('web.location_attached'));
           return;
         }
+        if (fromKey) renderKeys(null);
         sendEvent({ type: 'location', latitude: loc.lat, longitude: loc.lon });
       },
       function (err) {
@@ -1384,6 +1388,7 @@
       E.input.value = '';
       if (S.phoneMode) {
         S.phoneMode = false;
+        renderKeys(null);
         E.input.removeAttribute('inputmode');
         E.input.setAttribute('autocomplete', 'off');
       }
@@ -1406,7 +1411,9 @@
     E.photoInput.addEventListener('change', onPhotoChosen);
     E.voice.addEventListener('click', onVoice);
     E.voiceInput.addEventListener('change', onVoiceChosen);
-    E.location.addEventListener('click', locate);
+    E.location.addEventListener('click', function () {
+      locate(false);
+    });
     E.offlineSave.addEventListener('click', saveDraft);
     E.offlineText.addEventListener('input', updateComposer);
     E.lang.addEventListener('click', switchLanguage);
