@@ -85,6 +85,7 @@ LINK_USED = (
 )
 OUTBOX_WAIT = 3.0  # seconds a request waits for its receipt; later, the page's poll finds it
 DEVICES_CACHED = 100_000
+SEEN_EVERY = 3600.0  # seconds between writes of a device's last use
 IP_FACTOR = 20  # riders behind one carrier address (CGNAT) share its bucket
 
 
@@ -166,6 +167,7 @@ class WebChat:
         # device token hash -> device: every request names one; a rider's devices change
         # only when a link adds one (not cached until used) or /delete_me drops them all
         self._devices: OrderedDict[str, Device] = OrderedDict()
+        self._seen_at: dict[str, float] = {}  # device token hash -> when `seen` was written
 
     def app(self) -> aio.Application:
         app = aio.Application(client_max_size=MAX_REQUEST, middlewares=[self._guard])
@@ -324,9 +326,20 @@ class WebChat:
         labels = page_labels(rider.lang)
         body = {"csrf": rider.device.csrf, "lang": rider.lang.value, "labels": labels,
                 "messages": shown, "keys": keys, "last": last}  # fmt: skip
-        await db.run(web.seen, token_hash(rider.new_token or request.cookies[COOKIE]),
-                     now=self._now())  # fmt: skip
+        if rider.new_token is None:
+            await self._seen(token_hash(request.cookies[COOKIE]))
         return self._with_cookie(aio.json_response(body), rider)
+
+    async def _seen(self, hashed: str) -> None:
+        """When a device was last used, kept to the hour (a write per page load is waste)."""
+        now = self.services.clock.monotonic()
+        last = self._seen_at.get(hashed)
+        if last is not None and now - last < SEEN_EVERY:
+            return
+        if len(self._seen_at) > DEVICES_CACHED:
+            self._seen_at.clear()
+        self._seen_at[hashed] = now
+        await self.services.db.run(web.seen, hashed, now=self._now())
 
     async def messages(self, request: aio.Request) -> aio.StreamResponse:
         rider = await self._rider(request, create=False)
