@@ -4,6 +4,7 @@ the next visit (answers from staff, receipts), marked as new until seen."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ class WebChannel:
         self.db = db
         self.clock = clock
         self.tz = tz
-        self._listening: dict[int, list[Op]] = {}  # chats whose request waits for the outbox
+        self._listening: dict[int, Listener] = {}  # chats whose request waits for the outbox
 
     async def perform(self, chat_id: int, actions: Sequence[Action]) -> list[Posted]:
         """From the outbox (a receipt, a status change, an answer): kept for the page,
@@ -62,15 +63,18 @@ class WebChannel:
             actions = [_as_new(a) for a in actions]
         done = await self.apply(chat_id, actions, highlight=waiting is None)
         if waiting is not None:
-            waiting.extend(done.ops)
+            waiting.ops.extend(done.ops)
+            waiting.arrived.set()
         return []
 
-    def listen(self, chat_id: int) -> None:
-        self._listening[chat_id] = []
+    def listen(self, chat_id: int) -> Listener:
+        listener = self._listening[chat_id] = Listener()
+        return listener
 
     def heard(self, chat_id: int) -> list[Op]:
         """What the outbox delivered to the chat since `listen`."""
-        return self._listening.pop(chat_id, [])
+        listener = self._listening.pop(chat_id, None)
+        return listener.ops if listener is not None else []
 
     async def fetch(self, attachment: Attachment, limit: int) -> bytes:
         number = upload_id(attachment.file_id)
@@ -135,6 +139,14 @@ class WebChannel:
 
     def stamp(self) -> datetime:
         return naive_utc(self.clock.now())
+
+
+@dataclass
+class Listener:
+    """A rider's request waiting for what the outbox delivers to their chat."""
+
+    ops: list[Op] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass

@@ -523,7 +523,7 @@ class WebChat:
         shown = render.mine(said) if isinstance(said, str) else said
         event = Event(self._who(rider), body, event_number(rider.id, client_id))
         db, outbox, kicks = self.services.db, self.services.outbox, self._kicks()
-        self.chat.listen(rider.id)
+        listener = self.chat.listen(rider.id)
         try:
             actions = await self.engine.handle(event)
             plan = self.chat.plan(rider.id, await self._others(rider, actions), pressed=pressed,
@@ -536,7 +536,7 @@ class WebChat:
                                            remember=remember)  # fmt: skip
             ops = await self._shown(plan, results)
             if queued and outbox is not None:
-                await outbox.settle(OUTBOX_WAIT)
+                await _first(listener.arrived.wait(), outbox.settle(OUTBOX_WAIT))
         finally:
             heard = self.chat.heard(rider.id)
         if answer is None:
@@ -621,6 +621,17 @@ class WebChat:
 
     def _now(self) -> Any:
         return naive_utc(self.services.clock.now())
+
+
+async def _first(*waits: Awaitable[Any]) -> None:
+    """Until the first of `waits` is done (the rest are cancelled): the receipt reached the
+    rider's chat, or the outbox finished (its Telegram side may take longer)."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 def _secure(response: aio.StreamResponse, request: aio.Request) -> None:
