@@ -81,6 +81,16 @@ async def test_greeting_thanks_goodbye_get_a_line_and_the_menu(
     assert reply.callback_data == MENU_DATA
 
 
+@pytest.mark.parametrize("typed", ["😀😀😀", "？？", "👍"])
+async def test_emoji_or_symbols_alone_get_a_hint_and_the_menu_not_staff(
+    bot: RunningBot, standin: StandIn, typed: str
+) -> None:
+    worker = standin.user(5301, "小王")
+    await worker.send_text(typed)
+    reply = await worker.expect_next(said("ask.no_words"))
+    assert reply.callback_data == MENU_DATA
+
+
 async def test_complaint_with_what_happened_starts_with_it_as_the_text(
     bot: RunningBot, standin: StandIn
 ) -> None:

@@ -52,7 +52,8 @@ from bot.core.features import (
 from bot.core.knowledge import describe, reload_knowledge
 from bot.core.suggest import flow as suggest
 from bot.core.suggest.draft import ACTIVE, NAME, PARKED
-from bot.core.text import clean_text
+from bot.core.menu import main_menu
+from bot.core.text import clean_text, content_size
 from bot.storage import users
 
 logger = logging.getLogger(__name__)
@@ -340,6 +341,9 @@ class Engine:
         if isinstance(body, Text):
             text = clean_text(body.text)
             if not text:
+                return
+            if not content_size(text):  # 😀😀 or ??: nothing to look up or pass to staff
+                ctx.say(ctx.t("ask.no_words"), main_menu(ctx.lang))
                 return
             waiting = rating.awaiting(ctx)
             if waiting is not None:  # the reason for a 不满意 just pressed
