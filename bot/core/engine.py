@@ -50,9 +50,9 @@ from bot.core.features import (
     tofaq,
 )
 from bot.core.knowledge import describe, reload_knowledge
+from bot.core.menu import main_menu
 from bot.core.suggest import flow as suggest
 from bot.core.suggest.draft import ACTIVE, NAME, PARKED
-from bot.core.menu import main_menu
 from bot.core.text import clean_text, content_size
 from bot.storage import users
 
