@@ -29,7 +29,7 @@ from tests.conftest import STAFF_CHAT, STAFF_ID
 from tests.harness import CODE, said
 from tests.test_deeplink import FIRST_FILE
 from tests.test_staff import answer_by_command, staff_in_group
-from tests.webkit import WebRider, new_id, node_text, suggest
+from tests.webkit import WebRider, new_id, node_text, suggest, to_location
 
 XLT = (41.1230, 122.0710)  # 兴隆台, Panjin
 
@@ -338,3 +338,30 @@ async def test_delete_me_forgets_the_web_riders_devices_and_chat(
         "/api/event", json={"id": new_id(), "type": "text", "text": "在吗"}
     )
     assert status == 403  # this browser is nobody now: the page reloads and starts afresh
+
+
+async def test_a_named_web_rider_leaves_a_phone_and_staff_see_it(
+    web: RunningBot, rider: WebRider, standin: StandIn
+) -> None:
+    await to_location(rider, "小区门口不让电动车进，送餐只能跑进去")
+    await rider.text("跳过")
+    await rider.press_data("sg:named")
+    rider.find(said("suggest.ask_phone"))
+    assert rider.keys is not None and rider.keys[0][0]["request"] == "contact"
+    status, body = await rider.post("/api/event", json={
+        "id": new_id(), "type": "contact", "phone": "138 0000 1234"})  # fmt: skip
+    assert status == 200, body
+    await rider.press_data("sg:confirm")
+    found = CODE.search(rider.find(said("suggest.receipt")).text)
+    assert found is not None
+    stored = web.sync(suggestions.get, found.group(0))
+    assert stored is not None and not stored.anonymous
+    assert (stored.contact_name, stored.contact_phone) == (
+        t("suggest.no_name", "zh"),
+        "13800001234",
+    )
+    card = await standin.group(STAFF_CHAT).expect(found.group(0))
+    assert "13800001234" in card.content
+    status, refused = await rider.post("/api/event", json={
+        "id": new_id(), "type": "contact", "phone": "call me"})  # fmt: skip
+    assert status == 400 and refused["error"] == t("webchat.bad_phone", "zh")

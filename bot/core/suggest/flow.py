@@ -314,7 +314,8 @@ async def got_identity(ctx: Ctx, d: SuggestionDraft, button: b.Suggest) -> Outco
         d.forget_identity()
         d.anonymous = True
     else:
-        d.anonymous, d.name = False, ctx.who.name
+        # a web rider has no name on their channel: staff see that none was given
+        d.anonymous, d.name = False, ctx.who.name or ctx.t("suggest.no_name")
     return next_step(d)
 
 
