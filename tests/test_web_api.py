@@ -321,6 +321,12 @@ async def test_a_recorded_voice_note_reaches_staff_as_its_file(
     voice = await staff.reply()
     assert voice.document is not None and voice.document.data == WEBM
     assert voice.document.filename == "voice-7s.webm"
+    member = standin.user(STAFF_ID, "李老师")  # /view sends it again, as its file
+    await member.send_text(f"/view {code.group(0)}")
+    await member.expect_next(said("staff.new", code=code.group(0)))
+    again = await member.reply()
+    assert again.document is not None and again.document.data == WEBM
+    assert again.caption == code.group(0)
 
 
 async def test_delete_me_forgets_the_web_riders_devices_and_chat(
