@@ -18,6 +18,7 @@ from PIL import Image
 from sqlalchemy import text
 
 from bot.catalog import t
+from bot.core.clock import ManualClock
 from bot.domain.channels import WEB_BASE, ChannelName
 from bot.export.query import CHANNEL_NAMES
 from bot.settings import Settings
@@ -371,3 +372,33 @@ async def test_a_named_web_rider_leaves_a_phone_and_staff_see_it(
     status, refused = await rider.post("/api/event", json={
         "id": new_id(), "type": "contact", "phone": "call me"})  # fmt: skip
     assert status == 400 and refused["error"] == t("webchat.bad_phone", "zh")
+
+
+async def test_the_hourly_sweep_forgets_unused_uploads_and_silent_devices(
+    bot_settings: Settings,
+) -> None:
+    clock = ManualClock()
+    running = RunningBot(bot_settings.with_values(web_port=0), clock=clock)
+    await running.start()
+    try:
+        assert running.web_url is not None and running.prepared is not None
+        async with WebRider(running.web_url) as keeps, WebRider(running.web_url) as drops:
+            code = await suggest(keeps, photo=jpeg_with_gps())
+            await drops.command("suggest")
+            await drops.upload("photo", jpeg_with_gps(), "dropped.jpg")
+            await drops.command("cancel")  # the draft and its photo are gone
+            async with WebRider(running.web_url):  # opens the page, says nothing
+                pass
+            assert table_count(running, "SELECT COUNT(*) FROM uploads") == 2
+            assert table_count(running, "SELECT COUNT(*) FROM web_devices") == 3
+            clock.advance(2 * 86400 + 60)  # too early for anything but request answers
+            swept = await running.prepared.web.sweep()
+            assert (swept.uploads, swept.devices) == (0, 0) and swept.answers > 0
+            clock.advance(29 * 86400)
+            swept = await running.prepared.web.sweep()
+            assert (swept.uploads, swept.devices) == (1, 1)
+        assert table_count(running, "SELECT COUNT(*) FROM uploads") == 1
+        stored = running.sync(suggestions.get, code)
+        assert stored is not None and len(stored.attachments) == 1  # the case's photo stays
+    finally:
+        await running.stop()

@@ -208,10 +208,15 @@ def new_id() -> str:
     return secrets.token_hex(8)
 
 
-async def to_location(rider: WebRider, text: str, worker_type: str = "rider") -> None:
-    """/suggest, the text, the category answered, the kind of work (when asked): up to the
-    question for the place."""
+async def to_location(
+    rider: WebRider, text: str, worker_type: str = "rider", photo: bytes | None = None
+) -> None:
+    """/suggest (a photo first, when given), the text, the category answered, the kind of
+    work (when asked): up to the question for the place."""
     await rider.command("suggest")
+    if photo is not None:
+        status, body = await rider.upload("photo", photo, "photo.jpg")
+        assert status == 200, body
     await rider.text(text)
     question = rider.find(CATEGORY_QUESTION)
     sure = said("suggest.ask_category").search(question.text)
@@ -224,9 +229,10 @@ async def to_location(rider: WebRider, text: str, worker_type: str = "rider") ->
 async def suggest(
     rider: WebRider, text: str = "驿站晚上九点就关门，夜班骑手没地方歇", *,
     where: tuple[float, float] | None = None, submit_id: str | None = None,
+    photo: bytes | None = None,
 ) -> str:  # fmt: skip
     """A whole suggestion through the web chat; the receipt code."""
-    await to_location(rider, text)
+    await to_location(rider, text, photo=photo)
     if where is None:
         await rider.text("跳过")
     else:

@@ -3,6 +3,8 @@ answers to request ids, and uploaded files. Tokens are kept as their SHA-256 onl
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,11 +13,20 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain.channels import WEB_BASE
+from bot.domain.channels import UPLOAD_PREFIX, WEB_BASE, ChannelName
 from bot.storage.common import autocommit, insert_for, per_dialect, stamp
-from bot.storage.models import Upload, WebDevice, WebLink, WebMessage, WebRequest
+from bot.storage.models import (
+    Draft,
+    Suggestion,
+    Upload,
+    WebDevice,
+    WebLink,
+    WebMessage,
+    WebRequest,
+)
 
 HISTORY = 100  # messages the page gets back when it opens
+_UPLOAD_REF = re.compile(re.escape(UPLOAD_PREFIX) + r"(\d+)")
 
 _DEVICE = select(WebDevice.rider_id, WebDevice.csrf).where(
     WebDevice.token_hash == bindparam("token_hash")
@@ -151,6 +162,50 @@ def remember_answer(
         return response
     first = conn.scalar(_ANSWER, {"rider": rider_id, "client": client_id})
     return first if first is not None else response
+
+
+@dataclass(frozen=True, slots=True)
+class Swept:
+    answers: int
+    uploads: int
+    devices: int
+
+
+def sweep(s: Session, *, answers_before: datetime, files_before: datetime,
+          devices_before: datetime) -> Swept:  # fmt: skip
+    """What the web chat no longer needs: request answers a retry can no longer ask for,
+    uploads older than `files_before` that no case and no draft refers to (a photo of a
+    cancelled draft), devices made before `devices_before` that never said anything."""
+    answers = forget_answers(s, answers_before)
+    old = set(s.scalars(select(Upload.id).where(Upload.created_at < files_before)))
+    if old:
+        kept = _referenced(s)
+        unused = sorted(old - kept)
+        for start in range(0, len(unused), 500):
+            s.execute(delete(Upload).where(Upload.id.in_(unused[start : start + 500])))
+    else:
+        unused = []
+    spoke = select(WebMessage.chat_id).where(WebMessage.chat_id == WebDevice.rider_id).exists()
+    devices = (
+        s.connection()
+        .execute(delete(WebDevice).where(WebDevice.created_at < devices_before, ~spoke))
+        .rowcount
+        or 0
+    )
+    return Swept(answers, len(unused), devices)
+
+
+def _referenced(s: Session) -> set[int]:
+    """Uploads a web case or a web chat's draft refers to (`up:<n>` in what they keep)."""
+    texts = [
+        json.dumps(row)
+        for row in s.scalars(
+            select(Suggestion.attachments).where(Suggestion.channel == ChannelName.WEB)
+        )
+    ]
+    texts += [json.dumps(row) for row in s.scalars(
+        select(Draft.data).where(Draft.chat_id >= WEB_BASE))]  # fmt: skip
+    return {int(n) for text in texts for n in _UPLOAD_REF.findall(text)}
 
 
 def forget_answers(s: Session, before: datetime) -> int:

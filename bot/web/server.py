@@ -78,6 +78,8 @@ MAX_REQUEST = images.MAX_BYTES + (1 << 20)  # the largest photo, and the form ar
 MAX_TEXT = 5000  # characters of one text event (the conversation refuses long ones kindly)
 LINK_MINUTES = 30
 ANSWERS_KEPT = timedelta(days=2)  # request ids a retry may still bring
+FILES_KEPT = timedelta(days=8)  # an upload no case refers to (a parked draft lasts 7 days)
+IDLE_DEVICES_KEPT = timedelta(days=30)  # a browser that opened the page and said nothing
 LINK_USED = (
     '<!doctype html><html lang="{lang}"><meta charset="utf-8">'
     '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -615,9 +617,17 @@ class WebChat:
         self._set_cookie(response, new)
         return response
 
-    async def forget_old_answers(self) -> int:
-        before = self._now() - ANSWERS_KEPT
-        return await self.services.db.run(web.forget_answers, before)
+    async def sweep(self) -> web.Swept:
+        """Forget what the web chat no longer needs (hourly): old request answers, uploads
+        no case or draft refers to, devices that never said anything."""
+        now = self._now()
+        swept = await self.services.db.run(
+            web.sweep, answers_before=now - ANSWERS_KEPT, files_before=now - FILES_KEPT,
+            devices_before=now - IDLE_DEVICES_KEPT,
+        )  # fmt: skip
+        if swept.devices:
+            self._devices.clear()  # a swept device must be looked up again
+        return swept
 
     def _now(self) -> Any:
         return naive_utc(self.services.clock.now())
@@ -684,9 +694,9 @@ class WebServer:
     async def _sweep(self) -> None:
         while True:
             try:
-                await self.chat.forget_old_answers()
+                await self.chat.sweep()
             except Exception:
-                logger.exception("web: could not forget old request ids")
+                logger.exception("web: the hourly sweep failed")
             await asyncio.sleep(3600)
 
     async def stop(self) -> None:
