@@ -208,6 +208,17 @@ def _referenced(s: Session) -> set[int]:
     return {int(n) for text in texts for n in _UPLOAD_REF.findall(text)}
 
 
+@autocommit
+def remember_answer_after(
+    s: Session, rider_id: int, client_id: str, response: dict[str, Any], *, now: datetime
+) -> dict[str, Any]:
+    """`remember_answer` for a request that queued a delivery (a confirm): its own change is
+    committed already, so this row is kept without waiting for the disk. Lost in a crash of
+    the database server itself, a retry is handled by the conversation again, which stores
+    a case once per event id ("already submitted, NX-...")."""
+    return remember_answer(s, rider_id, client_id, response, now=now)
+
+
 def forget_answers(s: Session, before: datetime) -> int:
     """Request ids older than `before` (a retry comes within minutes, not days)."""
     return (
@@ -232,6 +243,17 @@ def write(
     answer = remember_answer(s, remember.rider_id, remember.client_id,
                              remember.answer(results), now=now)  # fmt: skip
     return results, answer
+
+
+@autocommit
+def write_delivered(
+    s: Session, chat_id: int, writes: Sequence[Write], *, now: datetime
+) -> list[StoredMessage | None]:
+    """`write` for what the outbox delivers (a receipt, an answer), without waiting for the
+    disk, like the outbox's own "sent" mark that follows it: PostgreSQL loses the tail of
+    such commits in a crash in order, so a message lost is one whose "sent" mark is lost
+    too, and the outbox delivers it again."""
+    return write(s, chat_id, writes, now=now)[0]
 
 
 def _write(s: Session, chat_id: int, item: Write, now: datetime) -> StoredMessage | None:

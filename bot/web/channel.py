@@ -93,9 +93,9 @@ class WebChannel:
         highlight: bool = False,
         pressed: int | None = None,
     ) -> Applied:
-        """Carry out `actions` in the chat in one transaction: the page's ops."""
+        """Carry out what the outbox delivers in the chat: the page's ops."""
         plan = self.plan(chat_id, actions, highlight=highlight, pressed=pressed)
-        results, _ = await self.db.run(web.write, chat_id, plan.writes, now=self.stamp())
+        results = await self.db.run(web.write_delivered, chat_id, plan.writes, now=self.stamp())
         return plan.done(results)
 
     def plan(

@@ -403,7 +403,7 @@ class WebChat:
                     answer = made.answer
                 else:
                     made["lang"] = self._current_lang(rider)
-                    answer = await db.run(web.remember_answer, rider.id, client_id, made,
+                    answer = await db.run(web.remember_answer_after, rider.id, client_id, made,
                                           now=self._now())  # fmt: skip
         return aio.json_response(answer)
 
@@ -534,15 +534,18 @@ class WebChat:
             remember = None if queued else web.Remember(
                 rider.id, client_id, lambda results: self._answer(rider, plan.done(results).ops)
             )  # fmt: skip
-            results, answer = await db.run(web.write, rider.id, plan.writes, now=self._now(),
-                                           remember=remember)  # fmt: skip
+            results: list[web.StoredMessage | None] = []
+            answer = None
+            if plan.writes or remember is not None:  # (a confirm writes nothing of its own)
+                results, answer = await db.run(web.write, rider.id, plan.writes,
+                                               now=self._now(), remember=remember)  # fmt: skip
             ops = await self._shown(plan, results)
             if queued and outbox is not None:
                 await _first(listener.arrived.wait(), outbox.settle(OUTBOX_WAIT))
         finally:
             heard = self.chat.heard(rider.id)
         if answer is None:
-            answer = await db.run(web.remember_answer, rider.id, client_id,
+            answer = await db.run(web.remember_answer_after, rider.id, client_id,
                                   self._answer(rider, ops + heard), now=self._now())  # fmt: skip
         if not self.services.memories.all_of(rider.id):  # /delete_me forgot them just now:
             await db.run(web.erase_rider, rider.id)  # this answer is their last
