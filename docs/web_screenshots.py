@@ -31,8 +31,8 @@ from bot.catalog import t
 from bot.settings import Settings
 from standin import StandIn
 from tests.botkit import RunningBot
-from tests.browserkit import CHROMEDRIVER, CHROMIUM, Page, new_driver
-from tests.harness import CATEGORY_QUESTION, CODE, said
+from tests.browserkit import CHROMEDRIVER, CHROMIUM, Page, new_driver, to_summary
+from tests.harness import CODE, said
 
 ROOT = Path(__file__).resolve().parent.parent
 STAFF_CHAT = -1001000
@@ -102,26 +102,7 @@ async def answer_in_telegram(standin: StandIn, code: str) -> None:
 
 async def suggest(page: Page, photo: Path) -> None:
     """The greeting's 📝 提建议, a photo, the words... up to the summary."""
-    await page.press(t("menu.suggest", "zh"))
-    await page.message(said("suggest.ask_text"))
-    await page.attach("#photo-input", photo)
-    await page.message(said("suggest.photo_saved"))
-    await page.type(SUGGESTION)
-    question = await page.message(CATEGORY_QUESTION)
-    sure = said("suggest.ask_category").search(await page.call(lambda: question.text))
-    await page.press_data("sg:c:yes" if sure else "sg:c:unsure")
-    await page.until(
-        lambda d: (
-            d.find_elements("css selector", '#messages button[data-button^="sg:w:"]')
-            or d.find_elements("css selector", '#keys .key[data-request="location"]')
-        ),
-        "no question after the category",
-    )
-    if await page.script("return !!document.querySelector('[data-button=\"sg:w:rider\"]');"):
-        await page.press_data("sg:w:rider")
-    await page.tap('#keys .key[data-request="location"]')
-    await page.press_data("sg:anon")
-    await page.message(said("suggest.summary"))
+    await to_summary(page, photo, SUGGESTION)
 
 
 async def confirm(page: Page) -> str:

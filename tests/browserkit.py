@@ -27,6 +27,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
+from bot.catalog import t
+from tests.harness import CATEGORY_QUESTION, said
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WIDTH, HEIGHT = 360, 740
@@ -353,3 +356,36 @@ class Page:
 
     async def screenshot(self, path: Path) -> None:
         await self.call(self.driver.save_screenshot, str(path))
+
+
+async def to_summary(page: Page, photo: Path | None, words: str) -> None:
+    """From the greeting: 提建议, a photo, the words, the category, the kind of work, the
+    phone's location, anonymous: up to the summary."""
+    await page.press(t("menu.suggest", "zh"))
+    await page.message(said("suggest.ask_text"))
+    if photo is not None:
+        await page.attach("#photo-input", photo)
+        await page.message(said("suggest.photo_saved"))
+    await page.type(words)
+    question = await page.message(CATEGORY_QUESTION)
+    sure = said("suggest.ask_category").search(await page.call(lambda: question.text))
+    await page.press_data("sg:c:yes" if sure else "sg:c:unsure")
+    await page.until(
+        lambda d: (
+            said("suggest.ask_worker").search(last_bot_text(d))
+            or said("suggest.ask_location").search(last_bot_text(d))
+        ),
+        "no question after the category",
+    )
+    if said("suggest.ask_worker").search(await page.call(last_bot_text, page.driver)):
+        await page.press_data("sg:w:rider")
+    await page.message(said("suggest.ask_location"))
+    await page.tap('#keys .key[data-request="location"]')  # the phone's own position
+    await page.message(said("suggest.ask_identity"))
+    await page.press_data("sg:anon")
+    await page.message(said("suggest.summary"))
+
+
+def last_bot_text(driver: WebDriver) -> str:
+    items = driver.find_elements(By.CSS_SELECTOR, "#messages > li.msg.bot")
+    return items[-1].text if items else ""

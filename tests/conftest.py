@@ -128,3 +128,21 @@ async def bot(bot_settings: Settings) -> AsyncIterator[RunningBot]:
     await running.start()
     yield running
     await running.stop()
+
+
+@pytest.fixture
+async def kb_bot(bot_settings: Settings, kb_dir: Path) -> AsyncIterator[RunningBot]:
+    """The bot on a knowledge folder of the test module's own (its `kb_dir` fixture)."""
+    running = RunningBot(bot_settings.with_values(knowledge_dir=kb_dir))
+    await running.start()
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def web(bot_settings: Settings) -> AsyncIterator[RunningBot]:
+    """The bot with its web chat on a free port (`web.web_url`)."""
+    running = RunningBot(bot_settings.with_values(web_port=0))
+    await running.start()
+    yield running
+    await running.stop()

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import io
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.catalog import catalog, label
 from bot.core.features.policies import policy_labels
-from bot.settings import Settings
 from knowledge import (
     EMERGENCIES,
     FaqEntry,
@@ -45,14 +43,6 @@ def kb_dir(tmp_path: Path) -> Path:
     shutil.copytree(sample_dir(), target)
     without_english(target / "policies" / CHINESE_ONLY)
     return target
-
-
-@pytest.fixture
-async def kb_bot(bot_settings: Settings, kb_dir: Path) -> AsyncIterator[RunningBot]:
-    running = RunningBot(bot_settings.with_values(knowledge_dir=kb_dir))
-    await running.start()
-    yield running
-    await running.stop()
 
 
 def titles(policies: tuple[Policy, ...], lang: str) -> list[str]:

@@ -73,14 +73,6 @@ def kb_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def kb_bot(bot_settings: Settings, kb_dir: Path) -> AsyncIterator[RunningBot]:
-    running = RunningBot(bot_settings.with_values(knowledge_dir=kb_dir))
-    await running.start()
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
 async def noon_bot(bot_settings: Settings) -> AsyncIterator[RunningBot]:
     """The bot at a fixed midday: which stations are open now does not depend on the hour
     the tests run."""

@@ -36,14 +36,6 @@ XLT = (41.1230, 122.0710)  # 兴隆台, Panjin
 
 
 @pytest.fixture
-async def web(bot_settings: Settings) -> AsyncIterator[RunningBot]:
-    running = RunningBot(bot_settings.with_values(web_port=0))
-    await running.start()
-    yield running
-    await running.stop()
-
-
-@pytest.fixture
 async def rider(web: RunningBot) -> AsyncIterator[WebRider]:
     assert web.web_url is not None
     async with WebRider(web.web_url) as browser:

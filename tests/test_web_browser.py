@@ -19,14 +19,20 @@ from sqlalchemy import text
 
 from bot.catalog import t
 from bot.domain.channels import ChannelName
-from bot.settings import Settings
 from bot.storage import suggestions
 from knowledge import sample_dir
 from standin import StandIn
 from tests.botkit import RunningBot
-from tests.browserkit import PANJIN, Page, new_driver, require_browser
+from tests.browserkit import (
+    PANJIN,
+    Page,
+    last_bot_text,
+    new_driver,
+    require_browser,
+    to_summary,
+)
 from tests.conftest import STAFF_CHAT
-from tests.harness import CATEGORY_QUESTION, CODE, said
+from tests.harness import CODE, said
 from tests.test_staff import answer_by_command, staff_in_group
 from tests.test_web_api import jpeg_with_gps
 
@@ -43,14 +49,6 @@ def driver() -> Iterator[WebDriver]:
     browser = new_driver()
     yield browser
     browser.quit()
-
-
-@pytest.fixture
-async def web(bot_settings: Settings) -> AsyncIterator[RunningBot]:
-    running = RunningBot(bot_settings.with_values(web_port=0))
-    await running.start()
-    yield running
-    await running.stop()
 
 
 @pytest.fixture
@@ -73,39 +71,6 @@ def squeeze(words: str) -> str:
     return re.sub(r"\s+", "", words)
 
 
-async def to_summary(page: Page, photo: Path | None, words: str = SUGGESTION) -> None:
-    """From the greeting: 提建议, a photo, the words, the category, the kind of work, the
-    phone's location, anonymous: up to the summary."""
-    await page.press(t("menu.suggest", "zh"))
-    await page.message(said("suggest.ask_text"))
-    if photo is not None:
-        await page.attach("#photo-input", photo)
-        await page.message(said("suggest.photo_saved"))
-    await page.type(words)
-    question = await page.message(CATEGORY_QUESTION)
-    sure = said("suggest.ask_category").search(await page.call(lambda: question.text))
-    await page.press_data("sg:c:yes" if sure else "sg:c:unsure")
-    await page.until(
-        lambda d: (
-            said("suggest.ask_worker").search(last_bot_text(d))
-            or said("suggest.ask_location").search(last_bot_text(d))
-        ),
-        "no question after the category",
-    )
-    if said("suggest.ask_worker").search(await page.call(last_bot_text, page.driver)):
-        await page.press_data("sg:w:rider")
-    await page.message(said("suggest.ask_location"))
-    await page.tap('#keys .key[data-request="location"]')  # the phone's own position
-    await page.message(said("suggest.ask_identity"))
-    await page.press_data("sg:anon")
-    await page.message(said("suggest.summary"))
-
-
-def last_bot_text(driver: WebDriver) -> str:
-    items = driver.find_elements(By.CSS_SELECTOR, "#messages > li.msg.bot")
-    return items[-1].text if items else ""
-
-
 # --- a suggestion from the page to staff and back ---------------------------------------------
 
 
@@ -116,7 +81,7 @@ async def test_a_suggestion_made_in_the_page_reaches_staff_and_the_answer_comes_
     photo.write_bytes(jpeg_with_gps())
     await page.open("/")
     await page.message(said("start", name=t("start.no_name", "zh")))
-    await to_summary(page, photo)
+    await to_summary(page, photo, SUGGESTION)
     await page.press_data("sg:confirm")
     receipt = await page.message(RECEIPT)
     found = CODE.search(await page.call(lambda: receipt.text))

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from bot.core.actions import Action, Posted, Recording
 from bot.core.events import Attachment
-from bot.core.ports import Channel
+from bot.core.ports import Channel, Files
 from bot.domain.channels import ChannelName, channel_of, upload_id
 from bot.domain.voice import VoiceNote
 
@@ -42,10 +42,16 @@ class Channels:
     async def portable(self, action: Action) -> Action:
         """A recording the bot keeps, as its bytes (photos the bot keeps are stored as
         `as_document` and so re-encoded from their bytes by the outbox and /view)."""
-        if isinstance(action, Recording) and action.data is None and kept(action.note):
-            data = await self.web.fetch(Attachment(action.note.file_id), MAX_VOICE_BYTES)
-            return replace(action, data=data)
-        return action
+        return await with_bytes(self.web, action) if isinstance(action, Recording) else action
+
+
+async def with_bytes(files: Files, recording: Recording) -> Recording:
+    """A recording any channel can send: by its reference, or with its bytes when the bot
+    keeps it (DeliveryError when they cannot be had)."""
+    if recording.data is not None or not kept(recording.note):
+        return recording
+    data = await files.fetch(Attachment(recording.note.file_id), MAX_VOICE_BYTES)
+    return replace(recording, data=data)
 
 
 def kept(note: VoiceNote) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,10 +39,15 @@ _SEEN = (
 _ANSWER = select(WebRequest.response).where(
     WebRequest.rider_id == bindparam("rider"), WebRequest.client_id == bindparam("client")
 )
+_MESSAGES = select(WebMessage.id, WebMessage.body, WebMessage.highlight)
 _AFTER = (
-    select(WebMessage.id, WebMessage.body, WebMessage.highlight)
-    .where(WebMessage.chat_id == bindparam("chat"), WebMessage.id > bindparam("after"))
+    _MESSAGES.where(WebMessage.chat_id == bindparam("chat"), WebMessage.id > bindparam("after"))
     .order_by(WebMessage.id)
+    .limit(HISTORY)
+)
+_LAST = (
+    _MESSAGES.where(WebMessage.chat_id == bindparam("chat"))
+    .order_by(WebMessage.id.desc())
     .limit(HISTORY)
 )
 
@@ -288,19 +293,18 @@ def _add(
 @autocommit
 def messages_after(s: Session, chat_id: int, after: int) -> list[StoredMessage]:
     rows = s.connection().execute(_AFTER, {"chat": chat_id, "after": after})
-    return [StoredMessage(int(r[0]), dict(r[1]), bool(r[2])) for r in rows]
+    return _messages(rows)
 
 
 @autocommit
 def history(s: Session, chat_id: int) -> list[StoredMessage]:
     """The chat's last HISTORY messages, oldest first."""
-    rows = s.execute(
-        select(WebMessage.id, WebMessage.body, WebMessage.highlight)
-        .where(WebMessage.chat_id == chat_id)
-        .order_by(WebMessage.id.desc())
-        .limit(HISTORY)
-    ).all()
-    return [StoredMessage(int(r[0]), dict(r[1]), bool(r[2])) for r in reversed(rows)]
+    rows = s.connection().execute(_LAST, {"chat": chat_id}).all()
+    return _messages(reversed(rows))
+
+
+def _messages(rows: Iterable[Sequence[Any]]) -> list[StoredMessage]:
+    return [StoredMessage(int(r[0]), dict(r[1]), bool(r[2])) for r in rows]
 
 
 def seen_highlights(s: Session, chat_id: int, up_to: int) -> None:

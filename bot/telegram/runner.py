@@ -166,10 +166,7 @@ async def _start_webhook(app: App, webhook: Webhook) -> None:
     try:
         await server.start(webhook.listen, webhook.port)
     except OSError as exc:
-        raise StartupError(
-            f"cannot listen on {webhook.listen}:{webhook.port} ({exc.strerror}): "
-            "check WEBHOOK_LISTEN and WEBHOOK_PORT"
-        ) from None
+        raise cannot_listen(webhook.listen, webhook.port, exc, "WEBHOOK") from None
     app.bot_data["webhook"] = server
     try:
         await app.bot.set_webhook(
@@ -179,6 +176,12 @@ async def _start_webhook(app: App, webhook: Webhook) -> None:
         raise StartupError(
             f"the Bot API refused the webhook ({exc}): check WEBHOOK_URL and WEBHOOK_SECRET"
         ) from None
+
+
+def cannot_listen(address: str, port: int, exc: OSError, settings: str) -> StartupError:
+    """A server cannot take its port: which, why, and the two settings that choose it."""
+    return StartupError(f"cannot listen on {address}:{port} ({exc.strerror}): "
+                        f"check {settings}_LISTEN and {settings}_PORT")  # fmt: skip
 
 
 async def _close_requests(app: App) -> None:
@@ -196,10 +199,7 @@ async def start_web(bot: Prepared, settings: Settings) -> WebServer | None:
     try:
         await server.start(settings.web_listen, settings.web_port)
     except OSError as exc:
-        raise StartupError(
-            f"cannot listen on {settings.web_listen}:{settings.web_port} ({exc.strerror}): "
-            "check WEB_LISTEN and WEB_PORT"
-        ) from None
+        raise cannot_listen(settings.web_listen, settings.web_port, exc, "WEB") from None
     bot.app.bot_data["web"] = server
     logger.info("web chat on http://%s:%s/", settings.web_listen, server.port)
     return server

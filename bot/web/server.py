@@ -268,9 +268,9 @@ class WebChat:
 
     async def _lang(self, request: aio.Request, rider_id: int) -> Lang:
         """The language the rider chose (/language), else their browser's."""
-        for memory in self.services.memories.all_of(rider_id):
-            if memory.lang is not None:
-                return memory.lang
+        remembered = self._remembered(rider_id)
+        if remembered is not None:
+            return remembered
         stored = await self.services.db.run(users.get, rider_id)
         if stored is not None and stored.language:
             return lang_of(stored.language)
@@ -278,10 +278,11 @@ class WebChat:
 
     def _current_lang(self, rider: Rider) -> str:
         """The rider's language now (after an event that may have switched it)."""
-        for memory in self.services.memories.all_of(rider.id):
-            if memory.lang is not None:
-                return memory.lang.value
-        return rider.lang.value
+        return (self._remembered(rider.id) or rider.lang).value
+
+    def _remembered(self, rider_id: int) -> Lang | None:
+        """The language the engine remembers for the rider in this process."""
+        return next((m.lang for m in self.services.memories.all_of(rider_id) if m.lang), None)
 
     async def _poster(self, request: aio.Request) -> Rider:
         """A state-changing request: our origin, a known device, its CSRF token, in limits."""

@@ -18,7 +18,7 @@ from typing import Any
 from bot.catalog import esc, label, t, t_html
 from bot.core import images
 from bot.core.actions import Action, Picture, Recording, Venue
-from bot.core.channels import MAX_VOICE_BYTES, kept
+from bot.core.channels import kept, with_bytes
 from bot.core.context import Ctx
 from bot.core.dates import due_text
 from bot.core.events import Attachment, stored_file
@@ -210,17 +210,14 @@ async def photos(ctx: Ctx, s: SuggestionView) -> list[Action]:
 async def _recording(ctx: Ctx, s: SuggestionView, note: VoiceNote) -> Recording | None:
     """A voice note by the channel's reference; one the bot keeps (recorded on the web) as
     its bytes."""
-    files = ctx.services.files
-    if not kept(note):
-        return Recording(note, caption=s.code)
+    files, recording = ctx.services.files, Recording(note, caption=s.code)
     if files is None:
-        return None
+        return None if kept(note) else recording
     try:
-        data = await files.fetch(Attachment(note.file_id), MAX_VOICE_BYTES)
+        return await with_bytes(files, recording)
     except DeliveryError as exc:
         logger.warning("a voice note of %s not shown: %s", s.code, exc)
         return None
-    return Recording(note, caption=s.code, data=data)
 
 
 def _attachments(stored: Iterable[str]) -> list[Attachment | VoiceNote]:

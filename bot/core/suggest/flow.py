@@ -20,6 +20,7 @@ from bot.core import images
 from bot.core.actions import RemoveKeys
 from bot.core.cases import open_case
 from bot.core.context import Ctx
+from bot.core.errors import UserFacingError
 from bot.core.events import Command, Contact, File, Location, Photo, Press, Text, Voice
 from bot.core.features import start
 from bot.core.menu import main_menu
@@ -494,20 +495,30 @@ async def complain(ctx: Ctx) -> None:
     await begin(ctx, Kind.COMPLAINT)
 
 
+async def intake(ctx: Ctx) -> WorkerType | None:
+    """The kind of work remembered for a new case; UserFacingError when the worker has
+    reached today's cap (the local day)."""
+    services = ctx.services
+    today = services.clock.now().astimezone(services.tz).date()
+    since = datetime.combine(today, time.min, services.tz).astimezone(UTC).replace(tzinfo=None)
+    count, worker = await ctx.db(suggestions.intake_start, ctx.who.user_id, since)
+    limit = services.settings.suggestions_per_day
+    if count >= limit:
+        raise UserFacingError("suggest.daily_cap", limit=limit)
+    return WorkerType.parse(worker)
+
+
 async def fresh(
     ctx: Ctx, kind: Kind = Kind.SUGGESTION, text: str | None = None, station: Station | None = None
 ) -> None:
     """A new draft at its first question, or past it with a `text` already typed that will do;
     about `station` (its place filled in, so the location is not asked) when given."""
-    services, who = ctx.services, ctx.who
-    today = services.clock.now().astimezone(services.tz).date()
-    since = datetime.combine(today, time.min, services.tz).astimezone(UTC).replace(tzinfo=None)
-    count, worker = await ctx.db(suggestions.intake_start, who.user_id, since)
-    limit = services.settings.suggestions_per_day
-    if count >= limit:  # today's cap (local day) is reached
-        ctx.say(ctx.t("suggest.daily_cap", limit=limit))
+    try:
+        worker = await intake(ctx)
+    except UserFacingError as capped:
+        ctx.say(ctx.t(capped.key, **capped.values))
         return
-    draft = SuggestionDraft(lang=ctx.lang, worker_type=WorkerType.parse(worker), kind=kind)
+    draft = SuggestionDraft(lang=ctx.lang, worker_type=worker, kind=kind)
     if station is not None:
         draft.station_id = station.id
         draft.place = SharedPlace(station.lat, station.lon, station.name)

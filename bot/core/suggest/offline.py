@@ -9,8 +9,6 @@ receipt is said at once, in the same answer."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-
 from bot.core.cases import open_case
 from bot.core.context import Ctx
 from bot.core.errors import UserFacingError
@@ -24,10 +22,8 @@ from bot.core.suggest.draft import (
     SuggestionDraft,
     suggestion_fields,
 )
-from bot.core.suggest.flow import MAX_PHOTOS, classify, text_problem
+from bot.core.suggest.flow import MAX_PHOTOS, classify, intake, text_problem
 from bot.core.text import clean_text
-from bot.domain import WorkerType
-from bot.storage import suggestions
 
 
 async def submit(
@@ -39,14 +35,8 @@ async def submit(
     problem = text_problem(text)
     if problem is not None:
         raise UserFacingError(problem[0], **problem[1])
-    services = ctx.services
-    today = services.clock.now().astimezone(services.tz).date()
-    since = datetime.combine(today, time.min, services.tz).astimezone(UTC).replace(tzinfo=None)
-    count, worker = await ctx.db(suggestions.intake_start, ctx.who.user_id, since)
-    if count >= services.settings.suggestions_per_day:
-        raise UserFacingError("suggest.daily_cap", limit=services.settings.suggestions_per_day)
     d = SuggestionDraft(lang=ctx.lang, text=text, photos=photos[:MAX_PHOTOS],
-                        worker_type=WorkerType.parse(worker), anonymous=True)  # fmt: skip
+                        worker_type=await intake(ctx), anonymous=True)  # fmt: skip
     classify(ctx, d)
     confident = d.guess is not None and d.guess.confident and d.guess.ranked
     d.category = Chosen(d.guess.ranked[0][0] if confident and d.guess else None)
